@@ -1,0 +1,85 @@
+# The gateway's build. `make` builds bin/gateway; `make test` installs what is missing,
+# builds twice (normal and ASan+UBSan) and runs every test in both; `make run` shows the
+# engine on samples/; `make bench` and `make fuzz` are described in README.md.
+
+CC      ?= cc
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+PKGS    := libxml-2.0 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# BUILD selects the flavour; its objects live in build/$(BUILD).
+BUILD   ?= release
+ifeq ($(BUILD),asan)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+OPT     := -O2 -g
+endif
+CFLAGS  := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Iparsers -Igateway $(EXTRA_CFLAGS)
+LDLIBS  := $(PKG_LIBS) $(EXTRA_LDLIBS)
+LDFLAGS := $(OPT)
+
+B := build/$(BUILD)
+
+PARSER_SRC  := $(wildcard parsers/*.c)
+GATEWAY_SRC := $(wildcard gateway/*.c)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+
+PARSER_OBJ  := $(PARSER_SRC:%.c=$(B)/%.o)
+GATEWAY_OBJ := $(GATEWAY_SRC:%.c=$(B)/%.o)
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all build deps test test-one run bench fuzz clean
+
+all: bin/gateway
+
+bin/gateway: $(B)/gateway
+	@mkdir -p bin
+	cp $< $@
+
+build: $(B)/gateway $(UNIT_BIN)
+
+$(B)/libparsers.a: $(PARSER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/gateway: $(GATEWAY_OBJ) $(B)/libparsers.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libparsers.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libparsers.a $(LDLIBS) -lcmocka
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(PARSER_OBJ:.o=.d) $(GATEWAY_OBJ:.o=.d)
+
+deps:
+	@scripts/install-deps.sh
+
+# Every test twice: a normal build and an ASan+UBSan build. The last line is the total.
+test: deps
+	@$(MAKE) --no-print-directory BUILD=release build bin/gateway
+	@$(MAKE) --no-print-directory BUILD=asan build
+	@$(MAKE) --no-print-directory -s fuzz-build
+	@tests/run.sh build/release build/asan
+
+run: deps bin/gateway
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory BUILD=release bin/gateway
+	@bench/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	@tests/fuzz/build.sh
+
+fuzz: deps fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,20 @@
+#include "edi_result.h"
+
+const char *edi_result_str(edi_result r)
+{
+    switch (r) {
+    case EDI_OK:          return "no error";
+    case EDI_END:         return "end of input";
+    case EDI_E_NOMEM:     return "out of memory";
+    case EDI_E_IO:        return "the file could not be read or written";
+    case EDI_E_TRUNCATED: return "the input ends in the middle of a segment";
+    case EDI_E_LIMIT:     return "a size limit was exceeded";
+    case EDI_E_SYNTAX:    return "the input is not an EDIFACT interchange";
+    case EDI_E_CHARSET:   return "the character set is unknown or not supported";
+    case EDI_E_DIRECTORY: return "a directory definition is missing or malformed";
+    case EDI_E_XML:       return "the EDIFACT-XML document is not valid";
+    case EDI_E_ARG:       return "invalid argument";
+    case EDI_RESULT_COUNT: break;
+    }
+    return "unknown error";
+}

@@ -1,0 +1,25 @@
+/* edi_result.h: the one result code of the EDIFACT engine and its readable text.
+ * Every function in parsers/ that can fail returns an edi_result; details about
+ * *where* a problem is in a document travel as findings (edi_finding.h). */
+#ifndef EDI_RESULT_H
+#define EDI_RESULT_H
+
+typedef enum {
+    EDI_OK = 0,
+    EDI_END,            /* no more data: normal end of input */
+    EDI_E_NOMEM,        /* an allocation failed */
+    EDI_E_IO,           /* reading or writing a file failed (errno is kept) */
+    EDI_E_TRUNCATED,    /* the input ends inside a segment */
+    EDI_E_LIMIT,        /* a configured size limit was exceeded */
+    EDI_E_SYNTAX,       /* the input is not EDIFACT at all (no UNA/UNB/UNH) */
+    EDI_E_CHARSET,      /* a character set is unknown or not supported */
+    EDI_E_DIRECTORY,    /* a directory file is missing or malformed */
+    EDI_E_XML,          /* an EDIFACT-XML document is not what we expect */
+    EDI_E_ARG,          /* a caller passed an invalid argument */
+    EDI_RESULT_COUNT
+} edi_result;
+
+/* A static English sentence for the code; never NULL. */
+const char *edi_result_str(edi_result r);
+
+#endif
