@@ -1,0 +1,20 @@
+#!/bin/sh
+# `make run`: until the gateway server exists, show the EDIFACT engine at work on samples/.
+set -u
+cd "$(dirname "$0")/.."
+G=bin/gateway
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; printf '(exit status %s)\n' "$?"; }
+
+echo "The EDIFACT engine on the sample interchanges in samples/edifact/ (see samples/SOURCES.md)."
+for f in samples/edifact/*.edi; do
+    step "$G" edi check "$f"
+done
+step "$G" edi check --json samples/edifact/orders-d01b-with-errors.edi
+echo
+echo "The first message of the EANCOM sample as EDIFACT-XML (first 40 lines):"
+"$G" edi to-xml samples/edifact/orders-d96a-eancom.edi | head -n 40
+step "$G" edi contrl samples/edifact/orders-d01b-with-errors.edi
+tmp=$(mktemp)
+"$G" edi to-xml samples/edifact/orders-d96a-eancom.edi > "$tmp"
+step "$G" edi from-xml --syntax 4 --charset UNOW --una ":+.? *'" --lf "$tmp"
+rm -f "$tmp"
