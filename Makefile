@@ -16,7 +16,8 @@ OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 else
 OPT     := -O2 -g
 endif
-CFLAGS  := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Iparsers -Igateway $(EXTRA_CFLAGS)
+CFLAGS  := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Iparsers -Igateway \
+           -DGATEWAY_FORMATS_DIR='"$(CURDIR)/formats"' $(EXTRA_CFLAGS)
 LDLIBS  := $(PKG_LIBS) $(EXTRA_LDLIBS)
 LDFLAGS := $(OPT)
 
@@ -26,8 +27,8 @@ PARSER_SRC  := $(wildcard parsers/*.c)
 GATEWAY_SRC := $(wildcard gateway/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
-PARSER_OBJ  := $(PARSER_SRC:%.c=$(B)/%.o)
-GATEWAY_OBJ := $(GATEWAY_SRC:%.c=$(B)/%.o)
+PARSER_OBJ  := $(PARSER_SRC:%.c=$(B)/obj/%.o)
+GATEWAY_OBJ := $(GATEWAY_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all build deps test test-one run bench fuzz clean
@@ -51,7 +52,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libparsers.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libparsers.a $(LDLIBS) -lcmocka
 
-$(B)/%.o: %.c
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -70,8 +71,12 @@ test: deps
 run: deps bin/gateway
 	@scripts/demo.sh
 
+$(B)/bench/edi_bench: bench/edi_bench.c $(B)/libparsers.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libparsers.a $(LDLIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory BUILD=release bin/gateway
+	@$(MAKE) --no-print-directory BUILD=release bin/gateway build/release/bench/edi_bench
 	@bench/run.sh
 
 FUZZ_SECONDS ?= 60

@@ -31,12 +31,16 @@ typedef struct {
     bool strict_charset;         /* --strict-charset: repertoire findings are errors */
 } read_opts;
 
-static const char *formats_dir(const read_opts *ro)
+/* The EDIFACT definitions live in <formats>/edifact. */
+static const char *edifact_dir(const read_opts *ro, char *buf, size_t n)
 {
-    if (ro->formats)
-        return ro->formats;
-    const char *env = getenv("EDI_FORMATS_DIR");
-    return env && *env ? env : GATEWAY_FORMATS_DIR "/edifact";
+    const char *root = ro->formats;
+    if (!root) {
+        const char *env = getenv("EDI_FORMATS_DIR");
+        root = env && *env ? env : GATEWAY_FORMATS_DIR;
+    }
+    snprintf(buf, n, "%s/edifact", root);
+    return buf;
 }
 
 static int open_input(const char *path)
@@ -117,7 +121,8 @@ static edi_directory *open_directory(const read_opts *ro)
 {
     if (ro->no_directory)
         return NULL;
-    edi_directory *d = edi_directory_open(formats_dir(ro));
+    char path[4096];
+    edi_directory *d = edi_directory_open(edifact_dir(ro, path, sizeof path));
     if (!d)
         fprintf(stderr, "gateway: out of memory opening the directory definitions\n");
     return d;
@@ -139,7 +144,7 @@ static void check_usage(FILE *out)
           "  --charset-override CS    decode as CS whatever UNB declares (UTF-8, WINDOWS-1252, UNOC, ...)\n"
           "  --strict-charset         characters outside the declared repertoire are errors\n"
           "  --envelope-only          do not validate messages against the directory\n"
-          "  --formats DIR            directory definitions (default: $EDI_FORMATS_DIR or the built-in path)\n"
+          "  --formats DIR            the formats folder with edifact/ (default: $EDI_FORMATS_DIR or the built-in path)\n"
           "\n"
           "exit status: 0 valid (warnings may be printed), 1 errors found, 2 a file could not be read\n",
           out);
