@@ -151,7 +151,8 @@ static void check_usage(FILE *out)
 }
 
 enum { OPT_JSON = 256, OPT_MAX, OPT_CHARSET, OPT_STRICT, OPT_ENVELOPE, OPT_FORMATS, OPT_HELP,
-       OPT_UNA, OPT_SYNTAX, OPT_OUT_CHARSET, OPT_CRLF, OPT_LF, OPT_REF, OPT_DATE, OPT_ALL };
+       OPT_UNA, OPT_SYNTAX, OPT_OUT_CHARSET, OPT_CRLF, OPT_LF, OPT_REF, OPT_DATE, OPT_ALL,
+       OPT_READ, OPT_RECEIPT };
 
 static const struct option read_options[] = {
     { "json", no_argument, NULL, OPT_JSON },
@@ -169,13 +170,15 @@ static const struct option read_options[] = {
     { "control-ref", required_argument, NULL, OPT_REF },
     { "date", required_argument, NULL, OPT_DATE },
     { "report-accepted", no_argument, NULL, OPT_ALL },
+    { "read", no_argument, NULL, OPT_READ },
+    { "receipt-only", no_argument, NULL, OPT_RECEIPT },
     { NULL, 0, NULL, 0 },
 };
 
 /* Parsed command line of any edi command; each command uses what applies to it. */
 typedef struct {
     read_opts ro;
-    bool json, help, crlf, lf, report_accepted;
+    bool json, help, crlf, lf, report_accepted, read, receipt_only;
     const char *una, *out_charset, *control_ref, *date;
     int syntax;
     int bad;
@@ -230,6 +233,8 @@ static int parse_cmdline(int argc, char **argv, cmdline *c, const char *allowed)
         case OPT_REF: c->control_ref = optarg; break;
         case OPT_DATE: c->date = optarg; break;
         case OPT_ALL: c->report_accepted = true; break;
+        case OPT_READ: c->read = true; break;
+        case OPT_RECEIPT: c->receipt_only = true; break;
         }
     }
     return optind;
@@ -371,17 +376,18 @@ static int cmd_to_xml(int argc, char **argv)
 
 /* --- edi from-xml --------------------------------------------------------------- */
 
+static bool have_writer_options(const cmdline *c)
+{
+    return c->syntax || c->out_charset || c->crlf || c->lf || c->una;
+}
+
+/* Options the user gave; fields left zero take the tree's own values (edi_xml_write). */
 static int writer_options(const cmdline *c, edi_writer_options *wo, const char *cmd)
 {
-    edi_writer_options_default(wo);
-    if (c->syntax)
-        wo->syntax_version = c->syntax;
-    if (c->out_charset)
-        wo->charset = c->out_charset;
-    if (c->crlf)
-        wo->line_break = "\r\n";
-    else if (c->lf)
-        wo->line_break = "\n";
+    memset(wo, 0, sizeof *wo);
+    wo->syntax_version = c->syntax;
+    wo->charset = c->out_charset;
+    wo->line_break = c->crlf ? "\r\n" : c->lf ? "\n" : NULL;
     if (c->una) {
         if (strlen(c->una) != 6) {
             fprintf(stderr, "gateway %s: --una takes the six service characters, e.g. --una \":+.? '\"\n", cmd);
@@ -393,6 +399,7 @@ static int writer_options(const cmdline *c, edi_writer_options *wo, const char *
         wo->sc.release = c->una[3] == ' ' ? '\0' : c->una[3];
         wo->sc.repetition = c->una[4] == ' ' ? '*' : c->una[4];
         wo->sc.terminator = c->una[5];
+        wo->sc.una = true;
         wo->force_una = true;
     }
     return 0;
@@ -428,26 +435,212 @@ static int cmd_from_xml(int argc, char **argv)
         fprintf(stderr, "gateway edi from-xml: %s: %s\n", argv[first], why);
         return EXIT_UNREADABLE;
     }
-    edi_writer *w = NULL;
-    edi_result r = edi_xml_write(doc, &wo, &w, why, sizeof why);
+    edi_xml_output out = { 0 };
+    edi_result r = edi_xml_write(doc, have_writer_options(&c) ? &wo : NULL, &out, why, sizeof why);
     xmlFreeDoc(doc);
     if (r != EDI_OK) {
         fprintf(stderr, "gateway edi from-xml: %s: %s\n", argv[first], why[0] ? why : edi_result_str(r));
-        edi_writer_free(w);
+        edi_xml_output_free(&out);
         return EXIT_FINDINGS;
     }
-    size_t len;
-    const char *data = edi_writer_data(w, &len);
-    fwrite(data, 1, len, stdout);
-    if (edi_writer_warning(w))
-        fprintf(stderr, "gateway edi from-xml: %s\n", edi_writer_warning(w));
-    edi_writer_free(w);
+    fwrite(out.data, 1, out.len, stdout);
+    if (out.warning[0])
+        fprintf(stderr, "gateway edi from-xml: %s\n", out.warning);
+    edi_xml_output_free(&out);
     return EXIT_VALID;
 }
 
 /* --- edi contrl ----------------------------------------------------------------- */
 
-static int cmd_contrl(int argc, char **argv);
+typedef struct {
+    edi_contrl_subject subject;
+    const edi_findings *f;
+    edi_contrl_options o;
+    int status;
+} contrl_ctx;
+
+static int contrl_on_segment(void *ctx, const edi_interchange_info *ic, const edi_segment *seg,
+                             const edi_position *at, const edi_placement *pl)
+{
+    (void)ic;
+    (void)pl;
+    contrl_ctx *c = ctx;
+    return (int)edi_contrl_subject_on_segment(&c->subject, seg, at);
+}
+
+static int contrl_on_message_end(void *ctx, const edi_interchange_info *ic, const edi_message_info *m)
+{
+    (void)ic;
+    contrl_ctx *c = ctx;
+    return (int)edi_contrl_subject_on_message_end(&c->subject, m);
+}
+
+static int contrl_on_interchange_end(void *ctx, const edi_interchange_info *ic)
+{
+    contrl_ctx *c = ctx;
+    char *out = NULL, why[320] = "";
+    size_t len = 0;
+    edi_result r = edi_contrl_build(ic, &c->subject, c->f, &c->o, &out, &len, why, sizeof why);
+    if (r == EDI_OK) {
+        fwrite(out, 1, len, stdout);
+        free(out);
+    } else {
+        fprintf(stderr, "gateway edi contrl: interchange %u: no CONTRL: %s\n", ic->index,
+                why[0] ? why : edi_result_str(r));
+        c->status = EXIT_FINDINGS;
+    }
+    edi_contrl_subject_reset(&c->subject);
+    return 0;
+}
+
+static int contrl_read(const char *path)
+{
+    FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!fp) {
+        fprintf(stderr, "gateway edi contrl: %s: %s\n", path, strerror(errno));
+        return EXIT_UNREADABLE;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len, fp)) > 0) {
+        len += n;
+        if (len == cap) {
+            char *nb = cap < ((size_t)64 << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (fp != stdin)
+        fclose(fp);
+    if (!buf) {
+        fprintf(stderr, "gateway edi contrl: %s: too large or out of memory\n", path);
+        return EXIT_UNREADABLE;
+    }
+    edi_contrl_report *reports = NULL;
+    size_t nr = 0;
+    char why[320] = "";
+    edi_result r = edi_contrl_read(buf, len, &reports, &nr, why, sizeof why);
+    free(buf);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway edi contrl: %s: %s\n", path, why[0] ? why : edi_result_str(r));
+        return EXIT_FINDINGS;
+    }
+    int status = EXIT_VALID;
+    for (size_t i = 0; i < nr; i++) {
+        const edi_contrl_report *rep = &reports[i];
+        printf("CONTRL %s from %s for interchange %s: %s\n", rep->message_ref, rep->sender,
+               rep->subject_ref, edi_contrl_action_text(rep->action));
+        if (rep->action == EDI_ACTION_REJECTED)
+            status = EXIT_FINDINGS;
+        for (size_t k = 0; k < rep->n_entries; k++) {
+            char line[512];
+            if (rep->entries[k].level == EDI_LEVEL_INTERCHANGE && !rep->entries[k].code)
+                continue;
+            edi_contrl_entry_describe(rep, &rep->entries[k], line, sizeof line);
+            printf("  %s\n", line);
+        }
+    }
+    edi_contrl_reports_free(reports, nr);
+    return status;
+}
+
+/* CCYYMMDD:HHMM from --date, or the current UTC time. */
+static int contrl_clock(const char *arg, char date[9], char hhmm[5])
+{
+    if (arg) {
+        if (strlen(arg) != 13 || arg[8] != ':' || strspn(arg, "0123456789") != 8 ||
+            strspn(arg + 9, "0123456789") != 4)
+            return -1;
+        memcpy(date, arg, 8);
+        date[8] = '\0';
+        memcpy(hhmm, arg + 9, 4);
+        hhmm[4] = '\0';
+        return 0;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, 9, "%Y%m%d", &tm);
+    strftime(hhmm, 5, "%H%M", &tm);
+    return 0;
+}
+
+static int cmd_contrl(int argc, char **argv)
+{
+    cmdline c;
+    int first = parse_cmdline(argc, argv, &c,
+                              "charset-override strict-charset envelope-only formats control-ref date "
+                              "report-accepted read receipt-only");
+    if (first < 0)
+        return EXIT_UNREADABLE;
+    if (c.help || first != argc - 1) {
+        fputs("usage: gateway edi contrl [OPTIONS] FILE\n"
+              "       gateway edi contrl --read FILE\n"
+              "\n"
+              "Print the CONTRL acknowledgement for each interchange in FILE: UCI 7 when it is\n"
+              "accepted, 4 with UCM/UCS/UCD detail for what was rejected (as `edi check` finds\n"
+              "it). Syntax 3 interchanges get CONTRL:D:3:UN, syntax 4 CONTRL:4:1:UN.\n"
+              "With --read, FILE is a CONTRL we received: print what the partner says.\n"
+              "\n"
+              "options:\n"
+              "  --control-ref REF     our interchange reference (default: C + date and time)\n"
+              "  --date CCYYMMDD:HHMM  the CONTRL's date and time (default: now, UTC)\n"
+              "  --report-accepted     list accepted messages too (UCM 7), not only rejected ones\n"
+              "  --receipt-only        acknowledge receipt only (UCI 8)\n"
+              "  --read                read a received CONTRL instead of building one\n"
+              "  also --charset-override, --strict-charset, --envelope-only, --formats as for `edi check`\n",
+              c.help ? stdout : stderr);
+        return c.help ? 0 : EXIT_UNREADABLE;
+    }
+    if (c.read)
+        return contrl_read(argv[first]);
+    char date[9], hhmm[5], ref[16];
+    if (contrl_clock(c.date, date, hhmm) < 0) {
+        fprintf(stderr, "gateway edi contrl: --date takes CCYYMMDD:HHMM, not \"%s\"\n", c.date);
+        return EXIT_UNREADABLE;
+    }
+    snprintf(ref, sizeof ref, "C%.6s%s", date + 2, hhmm);
+    edi_directory *dir = open_directory(&c.ro);
+    if (!c.ro.no_directory && !dir)
+        return EXIT_UNREADABLE;
+    edi_findings f;
+    edi_findings_init(&f, 0);
+    contrl_ctx cc = { .f = &f, .status = EXIT_VALID };
+    edi_contrl_subject_init(&cc.subject);
+    cc.o.control_ref = c.control_ref ? c.control_ref : ref;
+    cc.o.date = date;
+    cc.o.time = hhmm;
+    cc.o.mode = c.receipt_only ? EDI_CONTRL_RECEIPT_ONLY
+              : c.report_accepted ? EDI_CONTRL_REPORT_ALL : EDI_CONTRL_REPORT_REJECTED;
+    edi_reader_handler h = {
+        .ctx = &cc,
+        .segment = contrl_on_segment,
+        .message_end = contrl_on_message_end,
+        .interchange_end = contrl_on_interchange_end,
+    };
+    read_opts ro = c.ro;
+    ro.max_findings = 0;
+    int err = 0;
+    edi_result r = read_file(argv[first], &ro, dir, &h, &f, &err);
+    int status = cc.status;
+    if (r == EDI_E_IO || r == EDI_E_NOMEM) {
+        fprintf(stderr, "gateway edi contrl: %s: %s%s%s\n", argv[first], edi_result_str(r),
+                err ? ": " : "", err ? strerror(err) : "");
+        status = EXIT_UNREADABLE;
+    } else if (status == EXIT_VALID && f.errors) {
+        status = EXIT_FINDINGS;
+    }
+    edi_contrl_subject_free(&cc.subject);
+    edi_findings_free(&f);
+    edi_directory_free(dir);
+    return status;
+}
 
 int cli_edi_main(int argc, char **argv)
 {

@@ -21,11 +21,12 @@ typedef struct {
     bool saw_group, saw_plain_message;
     unsigned group_messages;
     char group_ref[EDI_REF_MAX];
-    unsigned ic_segments;   /* segments of the interchange outside messages, UNB = 1 */
+    unsigned ic_segments;   /* segments of the interchange so far, UNB = 1 */
     unsigned interchanges;
     edi_charset *cs;
     edi_validator *val;
     const edi_message_def *val_def;
+    const edi_message_def *svc;  /* service segment definitions for this interchange */
     char *scratch;
     size_t scratch_cap;
     int stop;               /* a handler asked to stop */
@@ -98,6 +99,11 @@ static void end_interchange(reader *r, bool have_unz)
     edi_charset_free(r->cs);
     r->cs = NULL;
     r->ic.charset = NULL;
+    /* The validator's options (decimal mark, charset) belong to this interchange. */
+    edi_validator_free(r->val);
+    r->val = NULL;
+    r->val_def = NULL;
+    r->svc = NULL;
     r->ic_open = false;
     r->state = ST_OUTSIDE;
     r->at.message = 0;
@@ -308,8 +314,11 @@ static void on_une(reader *r, const edi_segment *seg)
 
 static void finish_message(reader *r)
 {
-    if (r->val)
+    if (r->val && r->msg.def) {
+        size_t before = r->f->errors;
         edi_validator_end(r->val, &r->at);
+        r->msg.errors += r->f->errors - before;
+    }
     if (r->h && r->h->message_end && !r->stop)
         r->stop = r->h->message_end(r->h->ctx, &r->ic, &r->msg);
     r->state = r->saw_group && r->at.group_ref[0] ? ST_GROUP : ST_INTERCHANGE;
@@ -323,6 +332,27 @@ static void end_message_missing_unt(reader *r)
         r->msg.ref, r->msg.segments);
     finish_message(r);
     r->at.message = 0;
+}
+
+/* One validator per definition, reused across messages of the same type. */
+static void start_validator(reader *r, const edi_message_def *def)
+{
+    if (r->val && r->val_def != def) {
+        edi_validator_free(r->val);
+        r->val = NULL;
+    }
+    if (!r->val) {
+        const char *cs = r->cs ? edi_charset_name(r->cs) : "";
+        edi_validator_options vo = {
+            .decimal = r->ic.sc.decimal,
+            .any_decimal = r->ic.syntax_version >= 4 || !r->ic.has_una,
+            .utf8 = !strcmp(cs, "UNOW") || !strcmp(cs, "UNOY") || !strcmp(cs, "UTF-8"),
+        };
+        r->val = edi_validator_new(def, &vo);
+        r->val_def = def;
+    }
+    if (r->val)
+        edi_validator_begin(r->val, r->f, &r->at);
 }
 
 static void on_unh(reader *r, const edi_segment *seg)
@@ -361,17 +391,13 @@ static void on_unh(reader *r, const edi_segment *seg)
         if (!vals[i][0])
             add(r, EDI_LEVEL_MESSAGE, EDI_SE_MISSING, 2, i + 1, "the message %s is missing", names[i]);
 
-    r->val = NULL;
     if (r->opt->directory && m->type[0]) {
         char why[256] = "";
         const edi_message_def *def = NULL;
         if (edi_directory_find(r->opt->directory, m->type, m->version, m->release, m->agency,
                                m->association, &def, why, sizeof why) == EDI_OK && def) {
             m->def = def;
-            if (def != r->val_def) {
-                edi_validator_free(r->val);
-                r->val = NULL;
-            }
+            start_validator(r, def);
         } else {
             add(r, EDI_LEVEL_MESSAGE, EDI_SE_VALUE_NOT_SUPPORTED, 2, 1, "%s", why);
         }
@@ -453,11 +479,11 @@ static void on_segment(reader *r, const edi_segment *seg)
     if (r->state == ST_MESSAGE && (unb || !strcmp(tag, "UNZ") || !strcmp(tag, "UNG") || !strcmp(tag, "UNE")))
         end_message_missing_unt(r);
 
+    r->ic_segments++;
     if (r->state == ST_MESSAGE) {
         r->msg.segments++;
         r->at.segment = r->msg.segments;
     } else if (!unh) {
-        r->ic_segments++;
         r->at.segment = r->ic_segments;
         r->at.message = 0;
     }
@@ -507,27 +533,11 @@ static void on_segment(reader *r, const edi_segment *seg)
     } else if (!strcmp(tag, "UNE")) {
         on_une(r, seg);
     } else if (r->state == ST_MESSAGE) {
-        if (r->msg.def) {
-            if (!r->val) {
-                edi_validator_options vo = {
-                    .decimal = r->ic.sc.decimal,
-                    .any_decimal = r->ic.syntax_version >= 4 || !r->ic.has_una,
-                };
-                r->val = edi_validator_new(r->msg.def, &vo);
-                r->val_def = r->msg.def;
-                if (r->val) {
-                    edi_position first = r->at;
-                    first.segment = 1;
-                    memcpy(first.tag, "UNH", 4);
-                    edi_validator_begin(r->val, r->f, &first);
-                }
-            }
-            if (r->val) {
-                size_t before = r->f->errors;
-                edi_validator_segment(r->val, seg, &r->at, &place);
-                r->msg.errors += r->f->errors - before;
-                pl = &place;
-            }
+        if (r->msg.def && r->val) {
+            size_t before = r->f->errors;
+            edi_validator_segment(r->val, seg, &r->at, &place);
+            r->msg.errors += r->f->errors - before;
+            pl = &place;
         }
     } else {
         add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_INVALID_OCCURRENCE, 0, 0,

@@ -9,11 +9,11 @@ echo "The EDIFACT engine on the sample interchanges in samples/edifact/ (see sam
 for f in samples/edifact/*.edi; do
     step "$G" edi check "$f"
 done
-step "$G" edi check --json samples/edifact/orders-d01b-with-errors.edi
+step "$G" edi check --json samples/edifact/orders-d96a-with-errors.edi
 echo
 echo "The first message of the EANCOM sample as EDIFACT-XML (first 40 lines):"
 "$G" edi to-xml samples/edifact/orders-d96a-eancom.edi | head -n 40
-step "$G" edi contrl samples/edifact/orders-d01b-with-errors.edi
+step "$G" edi contrl samples/edifact/orders-d96a-with-errors.edi
 tmp=$(mktemp)
 "$G" edi to-xml samples/edifact/orders-d96a-eancom.edi > "$tmp"
 step "$G" edi from-xml --syntax 4 --charset UNOW --una ":+.? *'" --lf "$tmp"
