@@ -127,38 +127,39 @@ static void begin_interchange(reader *r, const edi_segment *seg, bool has_unb)
     r->state = ST_INTERCHANGE;
 }
 
-static void check_unb_date(reader *r, const edi_segment *seg)
+/* The date's length depends on the syntax version (v3 YYMMDD, v4 CCYYMMDD); with the
+ * service directory (`generic`) lengths and digits are checked there, and only whether
+ * the date and time can exist is checked here. */
+static void check_unb_date(reader *r, bool generic)
 {
     int v = r->ic.syntax_version;
     size_t want = v >= 4 ? 8 : 6;
     const char *d = r->ic.date, *t = r->ic.time;
-    if (!d[0]) {
-        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 4, 1,
-            "the interchange date (S004 0017) is missing");
-        return;
-    }
-    if (!all_digits(d, want)) {
-        char q[40];
-        edi_quote(q, sizeof q, d, strlen(d), 20);
-        add(r, EDI_LEVEL_INTERCHANGE, strlen(d) < want ? EDI_SE_TOO_SHORT : EDI_SE_INVALID_VALUE, 4, 1,
-            "date \"%s\" is not a %s date: syntax version %d writes the date as %s",
-            q, v >= 4 ? "CCYYMMDD" : "YYMMDD", v, v >= 4 ? "CCYYMMDD (8 digits)" : "YYMMDD (6 digits)");
-    } else {
+    if (all_digits(d, want)) {
         const char *md = d + (want - 4);
         int mo = two(md), dd = two(md + 2);
         if (mo < 1 || mo > 12 || dd < 1 || dd > 31)
             add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_INVALID_VALUE, 4, 1,
                 "date \"%s\" has no valid month and day", d);
+    } else if (!generic && !d[0]) {
+        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 4, 1, "the interchange date (S004 0017) is missing");
+    } else if (!generic) {
+        char q[40];
+        edi_quote(q, sizeof q, d, strlen(d), 20);
+        add(r, EDI_LEVEL_INTERCHANGE, strlen(d) < want ? EDI_SE_TOO_SHORT : EDI_SE_INVALID_VALUE, 4, 1,
+            "date \"%s\" is not a %s date: syntax version %d writes the date as %s",
+            q, v >= 4 ? "CCYYMMDD" : "YYMMDD", v, v >= 4 ? "CCYYMMDD (8 digits)" : "YYMMDD (6 digits)");
     }
-    if (!t[0]) {
-        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 4, 2, "the interchange time (S004 0019) is missing");
-    } else if (!all_digits(t, 4) || two(t) > 23 || two(t + 2) > 59) {
+    if (all_digits(t, 4)) {
+        if (two(t) > 23 || two(t + 2) > 59)
+            add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_INVALID_VALUE, 4, 2,
+                "time \"%s\" is not a time of day (HHMM)", t);
+    } else if (!generic) {
         char q[40];
         edi_quote(q, sizeof q, t, strlen(t), 20);
-        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_INVALID_VALUE, 4, 2,
-            "time \"%s\" is not a time of day in the form HHMM", q);
+        add(r, EDI_LEVEL_INTERCHANGE, t[0] ? EDI_SE_INVALID_VALUE : EDI_SE_MISSING, 4, 2,
+            "the interchange time \"%s\" is not a time of day in the form HHMM", q);
     }
-    (void)seg;
 }
 
 static void raw_element(const edi_segment *seg, unsigned el, char *out, size_t n)
@@ -199,7 +200,16 @@ static void on_unb(reader *r, const edi_segment *seg)
     ic->test = strcmp(flag, "1") == 0;
     snprintf(r->at.interchange_ref, sizeof r->at.interchange_ref, "%s", ic->control_ref);
 
-    if (!ic->syntax_id[0])
+    if (r->opt->directory) {
+        char why[256];
+        int v = ver[0] >= '1' && ver[0] <= '4' && !ver[1] ? ver[0] - '0' : 3;
+        if (edi_directory_service(r->opt->directory, v, &r->svc, why, sizeof why) != EDI_OK)
+            r->svc = NULL;
+    }
+    /* With the service directory, check_service_elements reports missing and malformed
+     * elements; these sentences are for envelope-only reading. */
+    bool generic = r->svc != NULL;
+    if (!ic->syntax_id[0] && !generic)
         add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 1, 1,
             "the syntax identifier (S001 0001, e.g. UNOC) is missing");
     if (all_digits(ver, 1) && ver[0] >= '1' && ver[0] <= '4') {
@@ -219,12 +229,14 @@ static void on_unb(reader *r, const edi_segment *seg)
         }
         ic->charset = r->cs;
     }
+    if (ic->syntax_version)
+        check_unb_date(r, generic);
+    if (generic)
+        return;
     if (!ic->sender[0])
         add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 2, 1, "the interchange sender (S002 0004) is missing");
     if (!ic->recipient[0])
         add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 3, 1, "the interchange recipient (S003 0010) is missing");
-    if (ic->syntax_version)
-        check_unb_date(r, seg);
     if (!ic->control_ref[0])
         add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 5, 1,
             "the interchange control reference (0020) is missing");
@@ -383,13 +395,15 @@ static void on_unh(reader *r, const edi_segment *seg)
     edi_findings_message_begin(r->f);
     r->state = ST_MESSAGE;
 
-    if (!m->ref[0])
-        add(r, EDI_LEVEL_MESSAGE, EDI_SE_MISSING, 1, 1, "the message reference (UNH 0062) is missing");
-    static const char *const names[] = { "type (0065)", "version (0052)", "release (0054)", "agency (0051)" };
-    const char *vals[] = { m->type, m->version, m->release, m->agency };
-    for (unsigned i = 0; i < 4; i++)
-        if (!vals[i][0])
-            add(r, EDI_LEVEL_MESSAGE, EDI_SE_MISSING, 2, i + 1, "the message %s is missing", names[i]);
+    if (!r->svc) {
+        if (!m->ref[0])
+            add(r, EDI_LEVEL_MESSAGE, EDI_SE_MISSING, 1, 1, "the message reference (UNH 0062) is missing");
+        static const char *const names[] = { "type (0065)", "version (0052)", "release (0054)", "agency (0051)" };
+        const char *vals[] = { m->type, m->version, m->release, m->agency };
+        for (unsigned i = 0; i < 4; i++)
+            if (!vals[i][0])
+                add(r, EDI_LEVEL_MESSAGE, EDI_SE_MISSING, 2, i + 1, "the message %s is missing", names[i]);
+    }
 
     if (r->opt->directory && m->type[0]) {
         char why[256] = "";
@@ -448,6 +462,28 @@ static void check_repertoire(reader *r, const edi_segment *seg)
             return;
         }
     }
+}
+
+/* UNB, UNG, UNH, UNT, UNE, UNZ against the service directory of the syntax version:
+ * element counts, formats and code lists (0001, 0051, ...). */
+static void check_service_elements(reader *r, const edi_segment *seg)
+{
+    if (!r->opt->directory)
+        return;
+    if (!r->svc) {
+        char why[256];
+        int v = r->ic.syntax_version ? r->ic.syntax_version : 3;
+        if (edi_directory_service(r->opt->directory, v, &r->svc, why, sizeof why) != EDI_OK)
+            return;
+    }
+    const edi_segment_def *d = edi_message_def_segment(r->svc, seg->tag);
+    if (!d)
+        return;
+    edi_validator_options vo = { .decimal = r->ic.sc.decimal, .any_decimal = true };
+    size_t before = r->f->errors;
+    edi_validate_segment_elements(d, seg, &r->at, &vo, r->f);
+    if (r->state == ST_MESSAGE)
+        r->msg.errors += r->f->errors - before;
 }
 
 static void set_at(reader *r, const edi_segment *seg)
@@ -545,6 +581,9 @@ static void on_segment(reader *r, const edi_segment *seg)
             "it belongs between UNH and UNT",
             seg->tag[0] ? seg->tag : "?");
     }
+
+    if (seg->tag[0] == 'U' && seg->tag[1] == 'N' && seg->tag[2] && strchr("BGHTEZ", seg->tag[2]))
+        check_service_elements(r, seg);
 
     if (r->h && r->h->segment && !r->stop)
         r->stop = r->h->segment(r->h->ctx, &r->ic, seg, &r->at, pl);

@@ -33,7 +33,7 @@ typedef struct {
     char sender[EDI_REF_MAX], sender_qualifier[8];
     char recipient[EDI_REF_MAX], recipient_qualifier[8];
     char sender_raw[80], recipient_raw[80];  /* S002 / S003 as written */
-    char date[9], time[5];        /* as written: YYMMDD or CCYYMMDD, HHMM */
+    char date[16], time[16];      /* as written (YYMMDD or CCYYMMDD, HHMM), cut at 15 */
     char control_ref[EDI_REF_MAX];/* 0020 */
     char application_ref[16];     /* 0026 */
     bool ack_requested;           /* 0031 = 1 */
