@@ -65,7 +65,7 @@ def message(m, lines, rnd):
         f"DTM+137:202401{day:02d}:102",
         f"DTM+2:202402{day:02d}1000:203",
         # release characters on purpose: ?: and ?+ and ?? must survive tokenizing
-        f"FTX+DEL+++DOCK {1 + m % 9}?: CALL AHEAD?+ NO PALLETS OVER 1.2 T ?? ASK",
+        f"FTX+PUR+++DOCK {1 + m % 9}?: CALL AHEAD?+ NO PALLETS OVER 1.2 T ?? ASK",
         f"RFF+CT:FRAME-{2020 + m % 5}-{m % 977:03d}",
         f"NAD+BY+{gtin13(m % 5000)}::9",
         f"NAD+SU+{gtin13(990001)}::9",
