@@ -456,6 +456,7 @@ typedef struct {
     edi_contrl_subject subject;
     const edi_findings *f;
     edi_contrl_options o;
+    const char *base_ref;
     int status;
 } contrl_ctx;
 
@@ -480,6 +481,10 @@ static int contrl_on_interchange_end(void *ctx, const edi_interchange_info *ic)
     contrl_ctx *c = ctx;
     char *out = NULL, why[320] = "";
     size_t len = 0;
+    /* Each CONTRL interchange needs its own reference: the second and later get -N. */
+    char ref[EDI_REF_MAX];
+    snprintf(ref, sizeof ref, ic->index > 1 ? "%.11s-%u" : "%.14s", c->base_ref, ic->index);
+    c->o.control_ref = ref;
     edi_result r = edi_contrl_build(ic, &c->subject, c->f, &c->o, &out, &len, why, sizeof why);
     if (r == EDI_OK) {
         fwrite(out, 1, len, stdout);
@@ -613,7 +618,7 @@ static int cmd_contrl(int argc, char **argv)
     edi_findings_init(&f, 0);
     contrl_ctx cc = { .f = &f, .status = EXIT_VALID };
     edi_contrl_subject_init(&cc.subject);
-    cc.o.control_ref = c.control_ref ? c.control_ref : ref;
+    cc.base_ref = c.control_ref ? c.control_ref : ref;
     cc.o.date = date;
     cc.o.time = hhmm;
     cc.o.mode = c.receipt_only ? EDI_CONTRL_RECEIPT_ONLY

@@ -106,7 +106,12 @@ static void end_interchange(reader *r, bool have_unz)
     r->svc = NULL;
     r->ic_open = false;
     r->state = ST_OUTSIDE;
+    /* What the tokenizer reports before the next UNB (a bad UNA, junk) belongs to the
+     * next interchange, not to this one. */
+    r->at.interchange = r->interchanges + 1;
+    r->at.interchange_ref[0] = '\0';
     r->at.message = 0;
+    r->at.segment = 0;
     r->at.message_ref[0] = '\0';
     r->at.group_ref[0] = '\0';
 }
@@ -251,11 +256,11 @@ static void check_count(reader *r, const edi_segment *seg, edi_level level, cons
     char got[24];
     value(seg, 1, 1, got, sizeof got);
     if (!got[0]) {
-        add(r, level, EDI_SE_MISSING, 1, 1, "the %s is missing; it should be %u", what, actual);
+        add(r, level, EDI_SE_MISSING, 1, 0, "the %s is missing; it should be %u", what, actual);
     } else if (!all_digits(got, strlen(got)) || strtoul(got, NULL, 10) != actual) {
         char q[40];
         edi_quote(q, sizeof q, got, strlen(got), 20);
-        add(r, level, EDI_SE_CONTROL_COUNT, 1, 1, "the %s says %s but there %s %u %s",
+        add(r, level, EDI_SE_CONTROL_COUNT, 1, 0, "the %s says %s but there %s %u %s",
             what, q, actual == 1 ? "is" : "are", actual, counted);
     }
 }
@@ -268,7 +273,7 @@ static void check_ref(reader *r, const edi_segment *seg, edi_level level, const 
     if (strcmp(got, want) != 0) {
         char q[64];
         edi_quote(q, sizeof q, got, strlen(got), 35);
-        add(r, level, got[0] ? EDI_SE_REFERENCES_DO_NOT_MATCH : EDI_SE_MISSING, 2, 1,
+        add(r, level, got[0] ? EDI_SE_REFERENCES_DO_NOT_MATCH : EDI_SE_MISSING, 2, 0,
             "the %s reference \"%s\" does not match the %s reference \"%s\"", trailer, q, header, want);
     }
 }
@@ -335,6 +340,8 @@ static void finish_message(reader *r)
         r->stop = r->h->message_end(r->h->ctx, &r->ic, &r->msg);
     r->state = r->saw_group && r->at.group_ref[0] ? ST_GROUP : ST_INTERCHANGE;
     r->at.message_ref[0] = '\0';
+    /* The cap is per message: envelope findings after it are always kept. */
+    edi_findings_message_begin(r->f);
 }
 
 static void end_message_missing_unt(reader *r)
@@ -606,6 +613,7 @@ static edi_result run(edi_tokenizer *t, const edi_reader_options *opt, const edi
     r.h = h;
     r.f = f;
     r.state = ST_OUTSIDE;
+    r.at.interchange = 1;
     edi_segment seg;
     edi_result res;
     while ((res = edi_tokenizer_next(t, &seg, f, &r.at)) == EDI_OK) {

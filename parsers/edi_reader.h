@@ -32,7 +32,7 @@ typedef struct {
     int syntax_version;           /* 1..4, 0 if unreadable */
     char sender[EDI_REF_MAX], sender_qualifier[8];
     char recipient[EDI_REF_MAX], recipient_qualifier[8];
-    char sender_raw[80], recipient_raw[80];  /* S002 / S003 as written */
+    char sender_raw[128], recipient_raw[128]; /* S002 / S003 as written (v4: up to ~112) */
     char date[16], time[16];      /* as written (YYMMDD or CCYYMMDD, HHMM), cut at 15 */
     char control_ref[EDI_REF_MAX];/* 0020 */
     char application_ref[16];     /* 0026 */

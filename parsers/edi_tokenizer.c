@@ -36,6 +36,7 @@ struct edi_tokenizer {
     int state;
     bool reset_pending;  /* the last segment was UNZ: defaults apply again */
     bool started_interchange;
+    bool seen_interchange;  /* some UNA/UNB/UNH was found: trailing junk is not fatal */
     edi_tokenizer_options opt;
     edi_service_chars sc;
     uint8_t cls[256];
@@ -299,7 +300,12 @@ static edi_result find_header(edi_tokenizer *t, edi_findings *f, const edi_posit
         p.line = junk_line;
         p.segment = 0;
         p.tag[0] = '\0';
-        if (f) {
+        if (f && t->pos >= t->end && t->seen_interchange) {
+            edi_findings_add(f, &p, EDI_LEVEL_INTERCHANGE, EDI_SEV_WARNING, EDI_SE_INVALID_OCCURRENCE, 0, 0,
+                             "%llu bytes after the last interchange were ignored (\"%s\"); "
+                             "they are not EDIFACT",
+                             (unsigned long long)skipped, q);
+        } else if (f) {
             if (t->pos >= t->end)
                 edi_findings_add(f, &p, EDI_LEVEL_INTERCHANGE, EDI_SEV_ERROR, EDI_SE_MISSING, 0, 0,
                                  "no interchange header (UNA or UNB) found in %llu bytes starting \"%s\": "
@@ -312,7 +318,10 @@ static edi_result find_header(edi_tokenizer *t, edi_findings *f, const edi_posit
                                  (unsigned long long)skipped, q);
         }
     }
-    return t->pos >= t->end ? EDI_E_SYNTAX : EDI_OK;
+    if (t->pos >= t->end)
+        return t->seen_interchange ? EDI_END : EDI_E_SYNTAX;
+    t->seen_interchange = true;
+    return EDI_OK;
 }
 
 static bool is_alnum(char c)

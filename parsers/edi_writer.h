@@ -30,9 +30,10 @@ typedef struct edi_writer edi_writer;
 edi_writer *edi_writer_new(const edi_writer_options *o, char *why, size_t why_n);
 void edi_writer_free(edi_writer *w);
 
-/* UNA is written before each UNB (and before a UNH outside an interchange, which starts
- * a bare message) when the separators differ from the defaults, or the charset is above
- * level A (UNOB and up), or force_una is set: readers return to the defaults after UNZ.
+/* UNA is written before the first segment of each interchange (at the start of the
+ * output and after each UNZ: normally before UNB, or UNH for a bare message) when the
+ * separators differ from the defaults, or the charset is above level A (UNOB and up), or
+ * force_una is set: readers return to the default separators after UNZ.
  * After an error the output is incomplete: the caller abandons the writer. */
 edi_result edi_writer_begin_segment(edi_writer *w, const char *tag);
 /* Start the next data element (position 1, 2, ...); `repeat` starts a v4 repetition of

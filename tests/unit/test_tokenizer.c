@@ -166,6 +166,20 @@ static void test_junk_before_header_reported(void **state)
     render_free(&r);
 }
 
+static void test_trailing_junk_is_a_warning(void **state)
+{
+    (void)state;
+    render_t r;
+    const char *in = "UNB+UNOA:3+S+R+200101:1000+9'UNZ+0+9'\n--- end of file ---\n";
+    tokenize_mem(in, strlen(in), &r);
+    assert_int_equal(r.last, EDI_END);
+    assert_int_equal(r.segments, 2);
+    assert_int_equal(r.findings.count, 1);
+    assert_int_equal(r.findings.items[0].severity, EDI_SEV_WARNING);
+    assert_non_null(strstr(r.findings.items[0].text, "after the last interchange"));
+    render_free(&r);
+}
+
 static void test_not_edifact(void **state)
 {
     (void)state;
@@ -342,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_line_breaks_and_bom),
         cmocka_unit_test(test_junk_before_header_reported),
         cmocka_unit_test(test_not_edifact),
+        cmocka_unit_test(test_trailing_junk_is_a_warning),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_several_interchanges_and_una_again),
         cmocka_unit_test(test_bad_una_falls_back),

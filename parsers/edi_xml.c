@@ -1,0 +1,1208 @@
+/* Building: a reader handler appends one element per segment to the open interchange,
+ * group, message or segment group; the validator's placement says which groups close and
+ * open before a segment. Serializing: a walk over the tree with one edi_writer per
+ * interchange, so that each interchange can keep its own separators and character set.
+ * Parsing: libxml2 with a DOCTYPE refused as soon as it starts, so no DTD or entity is
+ * ever read. */
+#include "edi_xml.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+static void say(char *why, size_t why_n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t why_n, const char *fmt, ...)
+{
+    if (!why || !why_n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_n, fmt, ap);
+    va_end(ap);
+}
+
+typedef struct {
+    char *p;
+    size_t cap;
+} scratch;
+
+static bool scratch_reserve(scratch *s, size_t n)
+{
+    if (n <= s->cap)
+        return true;
+    size_t cap = s->cap ? s->cap : 256;
+    while (cap < n)
+        cap = cap > SIZE_MAX / 2 ? n : cap * 2;
+    char *p = realloc(s->p, cap);
+    if (!p)
+        return false;
+    s->p = p;
+    s->cap = cap;
+    return true;
+}
+
+/* ==== building the tree ========================================================== */
+
+typedef struct {
+    const edi_reader_options *opt;
+    edi_findings *f;
+    xmlDocPtr doc;
+    xmlNsPtr ns;
+    xmlNodePtr root, ic, group, msg;
+    bool ic_described;               /* interchange_begin has given ic its attributes */
+    /* Open segment groups of the message, outermost first. */
+    xmlNodePtr groups[EDI_DIRECTORY_MAX_DEPTH];
+    unsigned depth;
+    unsigned messages;               /* messages of the current interchange */
+    const edi_message_def *service;  /* service segment definitions, or NULL */
+    edi_charset *fallback;           /* UTF-8, for interchanges whose charset is unknown */
+    scratch raw, utf8, xml;
+    bool nomem;
+} builder;
+
+static xmlNodePtr add_element(builder *b, xmlNodePtr parent, const char *name)
+{
+    xmlNodePtr n = xmlNewDocNode(b->doc, b->ns, BAD_CAST name, NULL);
+    if (!n || !xmlAddChild(parent, n)) {
+        xmlFreeNode(n);
+        b->nomem = true;
+        return NULL;
+    }
+    return n;
+}
+
+static bool add_text(builder *b, xmlNodePtr parent, const char *text, size_t len)
+{
+    if (!len)
+        return true;
+    xmlNodePtr t = xmlNewDocTextLen(b->doc, BAD_CAST text, (int)len);
+    if (!t || !xmlAddChild(parent, t)) {
+        xmlFreeNode(t);
+        b->nomem = true;
+        return false;
+    }
+    return true;
+}
+
+static bool add_attr(builder *b, xmlNodePtr n, const char *name, const char *value)
+{
+    if (!xmlNewProp(n, BAD_CAST name, BAD_CAST value)) {
+        b->nomem = true;
+        return false;
+    }
+    return true;
+}
+
+static bool add_attr_uint(builder *b, xmlNodePtr n, const char *name, unsigned long long v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%llu", v);
+    return add_attr(b, n, name, num);
+}
+
+/* XML 1.0 Char: tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000 up. */
+static bool xml_char(uint32_t cp)
+{
+    if (cp < 0x20)
+        return cp == 0x09 || cp == 0x0A || cp == 0x0D;
+    return cp < 0xD800 || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+}
+
+/* Decode `len` bytes in the interchange's character set to UTF-8 that XML can hold, in
+ * b->xml (NUL-terminated). Characters XML 1.0 has no place for become U+FFFD; the first
+ * goes to *bad (0 when there was none). False on out of memory. */
+static bool decode(builder *b, const edi_interchange_info *ic, const char *in, size_t len,
+                   size_t *out_len, uint32_t *bad)
+{
+    *bad = 0;
+    const edi_charset *cs = ic && ic->charset ? ic->charset : b->fallback;
+    if (!cs) {
+        if (edi_charset_open("UNOY", NULL, &b->fallback, NULL, 0) != EDI_OK) {
+            b->nomem = true;
+            return false;
+        }
+        cs = b->fallback;
+    }
+    size_t max = EDI_CHARSET_TO_UTF8_MAX(len);
+    if (!scratch_reserve(&b->utf8, max + 1) || !scratch_reserve(&b->xml, max * 3 + 1)) {
+        b->nomem = true;
+        return false;
+    }
+    size_t n = edi_charset_to_utf8(cs, in, len, b->utf8.p, max, NULL);
+    const unsigned char *u = (const unsigned char *)b->utf8.p;
+    char *o = b->xml.p;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        /* to_utf8 writes valid UTF-8 only, so the lead byte gives the length. */
+        unsigned w = u[i] < 0x80 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+        if (i + w > n)
+            w = (unsigned)(n - i);
+        uint32_t cp = w == 1 ? u[i]
+                    : w == 2 ? ((uint32_t)(u[i] & 0x1F) << 6) | (u[i + 1] & 0x3F)
+                    : w == 3 ? ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+                                   (u[i + 2] & 0x3F)
+                             : ((uint32_t)(u[i] & 0x07) << 18) | ((uint32_t)(u[i + 1] & 0x3F) << 12) |
+                                   ((uint32_t)(u[i + 2] & 0x3F) << 6) | (u[i + 3] & 0x3F);
+        if (xml_char(cp)) {
+            memcpy(o + k, u + i, w);
+            k += w;
+        } else {
+            if (!*bad)
+                *bad = cp ? cp : 0x110000;
+            memcpy(o + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+        }
+        i += w;
+    }
+    o[k] = '\0';
+    *out_len = k;
+    return true;
+}
+
+static uint32_t bad_code_point(uint32_t bad)
+{
+    return bad == 0x110000 ? 0 : bad;
+}
+
+/* The attribute value of an envelope field (raw bytes, NUL-terminated). */
+static bool add_value_attr(builder *b, const edi_interchange_info *ic, xmlNodePtr n,
+                           const char *name, const char *raw)
+{
+    size_t len;
+    uint32_t bad;
+    if (!decode(b, ic, raw, strlen(raw), &len, &bad))
+        return false;
+    return add_attr(b, n, name, b->xml.p);
+}
+
+/* The raw bytes of a component with release characters removed, in b->raw. */
+static bool component_bytes(builder *b, const edi_segment *seg, const edi_component *c, size_t *len)
+{
+    if (!scratch_reserve(&b->raw, (size_t)c->len + 1)) {
+        b->nomem = true;
+        return false;
+    }
+    *len = edi_component_copy(seg, c, b->raw.p);
+    return true;
+}
+
+static bool component_empty(builder *b, const edi_segment *seg, const edi_component *c)
+{
+    size_t len = 0;
+    if (!c->len)
+        return true;
+    if (!c->escaped)
+        return false;
+    return component_bytes(b, seg, c, &len) && len == 0;
+}
+
+static void report_bad_char(builder *b, const edi_position *at, unsigned element,
+                            unsigned component, uint32_t bad)
+{
+    if (!b->f)
+        return;
+    edi_findings_add(b->f, at, EDI_LEVEL_ELEMENT, EDI_SEV_WARNING, EDI_SE_INVALID_CHARACTERS,
+                     element, component,
+                     "the character U+%04X cannot be stored in EDIFACT-XML (XML 1.0 has no "
+                     "place for it); it was replaced by U+FFFD",
+                     (unsigned)bad_code_point(bad));
+}
+
+/* Add the decoded value of component c as the text of n. */
+static bool add_component_text(builder *b, const edi_interchange_info *ic, const edi_segment *seg,
+                               const edi_position *at, const edi_component *c, xmlNodePtr n,
+                               unsigned element, unsigned component)
+{
+    size_t raw_len, len;
+    uint32_t bad;
+    if (!component_bytes(b, seg, c, &raw_len) || !decode(b, ic, b->raw.p, raw_len, &len, &bad))
+        return false;
+    if (bad)
+        report_bad_char(b, at, element, component, bad);
+    return add_text(b, n, b->xml.p, len);
+}
+
+/* Data elements become children named from the definition (C002, D1004, components
+ * D1001) or by position (E3, C2); trailing empty elements and components are left out,
+ * inner empty ones stay as empty elements. */
+static bool add_data_elements(builder *b, const edi_interchange_info *ic, const edi_segment *seg,
+                              const edi_position *at, const edi_segment_def *def, xmlNodePtr sn)
+{
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < seg->n_elements; i++) {
+        const edi_element *e = &seg->elements[i];
+        for (uint32_t k = 0; k < e->count; k++)
+            if (!component_empty(b, seg, &seg->components[e->first + k]))
+                used = i + 1;
+    }
+    for (uint32_t i = 0; i < used && !b->nomem; i++) {
+        const edi_element *e = &seg->elements[i];
+        const edi_element_def *ed =
+            def && e->position >= 1 && e->position <= def->n_elements ? &def->elements[e->position - 1] : NULL;
+        uint32_t ncomp = 0;
+        for (uint32_t k = 0; k < e->count; k++)
+            if (!component_empty(b, seg, &seg->components[e->first + k]))
+                ncomp = k + 1;
+        char name[16];
+        if (ed && ed->composite)
+            snprintf(name, sizeof name, "%s", ed->id);
+        else if (ed)
+            snprintf(name, sizeof name, "D%s", ed->id);
+        else
+            snprintf(name, sizeof name, "E%u", (unsigned)e->position);
+        xmlNodePtr en = add_element(b, sn, name);
+        if (!en || (e->repeat && !add_attr(b, en, "repeat", "1")))
+            return false;
+        bool composite = (ed && ed->composite) || ncomp > 1;
+        if (!composite) {
+            if (ncomp && !add_component_text(b, ic, seg, at, &seg->components[e->first], en, e->position, 1))
+                return false;
+            continue;
+        }
+        for (uint32_t k = 0; k < ncomp; k++) {
+            if (ed && ed->composite && k < ed->n_values)
+                snprintf(name, sizeof name, "D%s", ed->values[k].id);
+            else
+                snprintf(name, sizeof name, "C%u", (unsigned)(k + 1));
+            xmlNodePtr cn = add_element(b, en, name);
+            if (!cn || !add_component_text(b, ic, seg, at, &seg->components[e->first + k], cn,
+                                           e->position, k + 1))
+                return false;
+        }
+    }
+    return !b->nomem;
+}
+
+static void segment_value_attr(builder *b, const edi_interchange_info *ic, const edi_segment *seg,
+                               xmlNodePtr n, const char *name, uint32_t el, uint32_t comp)
+{
+    const edi_component *c = edi_segment_component(seg, el, comp);
+    size_t raw_len, len;
+    uint32_t bad;
+    if (!c)
+        return;
+    if (component_bytes(b, seg, c, &raw_len) && decode(b, ic, b->raw.p, raw_len, &len, &bad))
+        add_attr(b, n, name, b->xml.p);
+}
+
+/* The <interchange> element's attributes, and the service segment definitions. */
+static bool describe_interchange(builder *b, xmlNodePtr n, const edi_interchange_info *ic)
+{
+    b->service = NULL;
+    if (b->opt && b->opt->directory) {
+        int v = ic->syntax_version ? ic->syntax_version : 3;
+        if (edi_directory_service(b->opt->directory, v, &b->service, NULL, 0) != EDI_OK)
+            b->service = NULL;
+    }
+    add_attr_uint(b, n, "index", ic->index);
+    const edi_service_chars *sc = &ic->sc;
+    char una[7] = { sc->component, sc->element, sc->decimal, sc->release ? sc->release : ' ',
+                    sc->repetition_active && sc->repetition ? sc->repetition : ' ', sc->terminator, 0 };
+    bool printable = true;
+    for (int i = 0; i < 6; i++)
+        if ((unsigned char)una[i] < 0x20 || (unsigned char)una[i] >= 0x7F)
+            printable = false;
+    if (printable) {
+        add_attr(b, n, "una", una);
+    } else if (b->f) {
+        edi_position at = { .interchange = ic->index };
+        edi_findings_add(b->f, &at, EDI_LEVEL_INTERCHANGE, EDI_SEV_WARNING, EDI_SE_INVALID_SERVICE_CHAR, 0, 0,
+                         "the interchange's service characters are control characters, which "
+                         "EDIFACT-XML cannot hold; the tree has no una attribute");
+    }
+    if (ic->has_unb) {
+        add_value_attr(b, ic, n, "syntax", ic->syntax_id);
+        if (ic->syntax_version)
+            add_attr_uint(b, n, "version", (unsigned)ic->syntax_version);
+        add_value_attr(b, ic, n, "control-ref", ic->control_ref);
+        add_value_attr(b, ic, n, "sender", ic->sender);
+        add_value_attr(b, ic, n, "recipient", ic->recipient);
+        add_attr(b, n, "test", ic->test ? "1" : "0");
+        add_attr(b, n, "ack-requested", ic->ack_requested ? "1" : "0");
+    }
+    return !b->nomem;
+}
+
+static xmlNodePtr open_interchange(builder *b)
+{
+    xmlNodePtr n = add_element(b, b->root, "interchange");
+    b->ic = n;
+    b->group = b->msg = NULL;
+    b->depth = 0;
+    b->messages = 0;
+    b->service = NULL;
+    b->ic_described = false;
+    return n;
+}
+
+static int on_interchange_begin(void *ctx, const edi_interchange_info *ic)
+{
+    builder *b = ctx;
+    /* Segments that came before the interchange's UNB or UNH (after a UNA) are already in
+     * an <interchange>: it is this one. */
+    if (!(b->ic && !b->ic_described) && !open_interchange(b))
+        return EDI_E_NOMEM;
+    b->ic_described = true;
+    return describe_interchange(b, b->ic, ic) ? 0 : EDI_E_NOMEM;
+}
+
+static int on_interchange_end(void *ctx, const edi_interchange_info *ic)
+{
+    builder *b = ctx;
+    (void)ic;
+    b->ic = b->group = b->msg = NULL;
+    b->depth = 0;
+    return 0;
+}
+
+static int on_message_end(void *ctx, const edi_interchange_info *ic, const edi_message_info *m)
+{
+    builder *b = ctx;
+    (void)ic;
+    if (b->msg && m->def && m->def->directory[0])
+        add_attr(b, b->msg, "directory", m->def->directory);
+    b->msg = NULL;
+    b->depth = 0;
+    return b->nomem ? EDI_E_NOMEM : 0;
+}
+
+/* Close and open segment groups as the validator placed the segment; returns the element
+ * the segment goes into. */
+static xmlNodePtr place(builder *b, const edi_placement *pl)
+{
+    if (pl) {
+        for (unsigned i = 0; i < pl->closed && b->depth > 0; i++)
+            b->depth--;
+        if (pl->opened && b->depth < EDI_DIRECTORY_MAX_DEPTH) {
+            xmlNodePtr parent = b->depth ? b->groups[b->depth - 1] : b->msg;
+            xmlNodePtr g = add_element(b, parent, pl->opened->name);
+            if (!g)
+                return NULL;
+            b->groups[b->depth++] = g;
+        }
+    }
+    return b->depth ? b->groups[b->depth - 1] : b->msg;
+}
+
+static bool valid_tag(const char *p)
+{
+    return p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && p[2] >= 'A' && p[2] <= 'Z';
+}
+
+static int on_segment(void *ctx, const edi_interchange_info *ic, const edi_segment *seg,
+                      const edi_position *at, const edi_placement *pl)
+{
+    builder *b = ctx;
+    const char *tag = seg->tag;
+    const edi_segment_def *def = NULL;
+    xmlNodePtr parent;
+
+    if (!b->ic && !open_interchange(b))
+        return EDI_E_NOMEM;
+    bool service = tag[0] == 'U' && tag[1] == 'N';
+    if (service && b->service)
+        def = edi_message_def_segment(b->service, tag);
+
+    if (!strcmp(tag, "UNG")) {
+        b->group = add_element(b, b->ic, "group");
+        if (!b->group)
+            return EDI_E_NOMEM;
+        segment_value_attr(b, ic, seg, b->group, "ref", 5, 1);
+        parent = b->group;
+    } else if (!strcmp(tag, "UNH")) {
+        b->msg = add_element(b, b->group ? b->group : b->ic, "message");
+        if (!b->msg)
+            return EDI_E_NOMEM;
+        b->depth = 0;
+        add_attr_uint(b, b->msg, "index", ++b->messages);
+        static const char *const names[] = { "type", "version", "release", "agency", "association" };
+        segment_value_attr(b, ic, seg, b->msg, "ref", 1, 1);
+        for (uint32_t k = 0; k < 5; k++)
+            segment_value_attr(b, ic, seg, b->msg, names[k], 2, k + 1);
+        parent = b->msg;
+    } else if (b->msg && !strcmp(tag, "UNT")) {
+        b->depth = 0;
+        parent = b->msg;
+    } else if (b->msg) {
+        parent = place(b, pl);
+        if (pl)
+            def = pl->def;
+    } else if (!strcmp(tag, "UNZ")) {
+        b->group = NULL;
+        parent = b->ic;
+    } else {
+        parent = b->group ? b->group : b->ic;
+    }
+    if (!parent)
+        return EDI_E_NOMEM;
+
+    /* The tokenizer leaves the tag empty when a line break splits it (hard-wrapped files);
+     * without the line break it may still be a tag. */
+    char name[4];
+    memcpy(name, tag, 4);
+    size_t raw_len = 0;
+    if (!tag[0] && !component_bytes(b, seg, &seg->tag_raw, &raw_len))
+        return EDI_E_NOMEM;
+    if (!tag[0] && raw_len == 3 && valid_tag(b->raw.p)) {
+        memcpy(name, b->raw.p, 3);
+        name[3] = '\0';
+    }
+    xmlNodePtr sn = add_element(b, parent, name[0] ? name : "segment");
+    if (!sn)
+        return EDI_E_NOMEM;
+    if (!name[0]) {
+        size_t len;
+        uint32_t bad;
+        if (decode(b, ic, b->raw.p, raw_len, &len, &bad))
+            add_attr(b, sn, "tag", b->xml.p);
+    }
+    add_attr_uint(b, sn, "seg", at->segment);
+    add_attr_uint(b, sn, "offset", seg->offset);
+    add_attr_uint(b, sn, "line", seg->line);
+    if (!add_data_elements(b, ic, seg, at, def, sn))
+        return EDI_E_NOMEM;
+    if (!strcmp(tag, "UNE"))
+        b->group = NULL;
+    return b->nomem ? EDI_E_NOMEM : 0;
+}
+
+static edi_result build(int fd, const char *buf, size_t len, bool from_fd,
+                        const edi_reader_options *opt, xmlDocPtr *out, edi_findings *f)
+{
+    if (!out)
+        return EDI_E_ARG;
+    *out = NULL;
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.opt = opt;
+    b.f = f;
+    b.doc = xmlNewDoc(BAD_CAST "1.0");
+    if (!b.doc)
+        return EDI_E_NOMEM;
+    b.root = xmlNewDocNode(b.doc, NULL, BAD_CAST "edifact", NULL);
+    if (!b.root) {
+        xmlFreeDoc(b.doc);
+        return EDI_E_NOMEM;
+    }
+    xmlDocSetRootElement(b.doc, b.root);
+    b.ns = xmlNewNs(b.root, BAD_CAST EDI_XML_NS, NULL);
+    if (!b.ns) {
+        xmlFreeDoc(b.doc);
+        return EDI_E_NOMEM;
+    }
+    xmlSetNs(b.root, b.ns);
+
+    edi_reader_handler h = {
+        .ctx = &b,
+        .interchange_begin = on_interchange_begin,
+        .segment = on_segment,
+        .message_end = on_message_end,
+        .interchange_end = on_interchange_end,
+    };
+    edi_result r = from_fd ? edi_reader_run_fd(fd, opt, &h, f) : edi_reader_run_mem(buf, len, opt, &h, f);
+    edi_charset_free(b.fallback);
+    free(b.raw.p);
+    free(b.utf8.p);
+    free(b.xml.p);
+    if (b.nomem || r == EDI_E_NOMEM) {
+        xmlFreeDoc(b.doc);
+        return EDI_E_NOMEM;
+    }
+    *out = b.doc;
+    return r;
+}
+
+edi_result edi_xml_read_fd(int fd, const edi_reader_options *opt, xmlDocPtr *out, edi_findings *f)
+{
+    return build(fd, NULL, 0, true, opt, out, f);
+}
+
+edi_result edi_xml_read_mem(const char *buf, size_t len, const edi_reader_options *opt,
+                            xmlDocPtr *out, edi_findings *f)
+{
+    return build(-1, buf, len, false, opt, out, f);
+}
+
+/* ==== parsing EDIFACT-XML ========================================================= */
+
+typedef struct {
+    bool doctype;
+} parse_guard;
+
+/* Called by libxml2 when <!DOCTYPE starts, before any declaration in it is read. */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    (void)name;
+    (void)external_id;
+    (void)system_id;
+    ((parse_guard *)ctxt->_private)->doctype = true;
+    xmlStopParser(ctxt);
+}
+
+edi_result edi_xml_parse_mem(const char *buf, size_t len, xmlDocPtr *out, char *why, size_t why_n)
+{
+    if (!out || (!buf && len))
+        return EDI_E_ARG;
+    *out = NULL;
+    if (len > EDI_XML_MAX_BYTES) {
+        say(why, why_n, "the EDIFACT-XML document has %zu bytes; at most %zu are accepted", len,
+            EDI_XML_MAX_BYTES);
+        return EDI_E_LIMIT;
+    }
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt || !ctxt->sax) {
+        xmlFreeParserCtxt(ctxt);
+        say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    parse_guard guard = { false };
+    ctxt->_private = &guard;
+    ctxt->sax->internalSubset = refuse_doctype;
+    /* No XML_PARSE_NOENT, DTDLOAD, DTDATTR or XINCLUDE: nothing outside the buffer is read. */
+    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+                  XML_PARSE_BIG_LINES;
+    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf ? buf : "", (int)len, NULL, NULL, options);
+    edi_result r = EDI_OK;
+    if (guard.doctype) {
+        say(why, why_n, "line %d: the document has a DOCTYPE; EDIFACT-XML has none, and DTDs are "
+            "not read for safety", ctxt->input ? ctxt->input->line : 0);
+        r = EDI_E_XML;
+    } else if (!doc) {
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        if (e && e->code == XML_ERR_NO_MEMORY) {
+            say(why, why_n, "out of memory");
+            r = EDI_E_NOMEM;
+        } else {
+            char msg[200] = "not well-formed";
+            if (e && e->message) {
+                snprintf(msg, sizeof msg, "%s", e->message);
+                size_t n = strlen(msg);
+                while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+                    msg[--n] = '\0';
+            }
+            say(why, why_n, "line %d: the document is not well-formed XML: %s", e ? e->line : 0, msg);
+            r = EDI_E_XML;
+        }
+    }
+    xmlFreeParserCtxt(ctxt);
+    if (r != EDI_OK) {
+        xmlFreeDoc(doc);
+        return r;
+    }
+    *out = doc;
+    return EDI_OK;
+}
+
+edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_t why_n)
+{
+    if (!path || !out)
+        return EDI_E_ARG;
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        say(why, why_n, "%s: %s", path, strerror(errno));
+        return EDI_E_IO;
+    }
+    scratch s = { NULL, 0 };
+    size_t len = 0;
+    edi_result r = EDI_OK;
+    for (;;) {
+        if (len > EDI_XML_MAX_BYTES) {
+            say(why, why_n, "%s is larger than %zu bytes, the most accepted for EDIFACT-XML", path,
+                EDI_XML_MAX_BYTES);
+            r = EDI_E_LIMIT;
+            break;
+        }
+        if (!scratch_reserve(&s, len + 65536)) {
+            say(why, why_n, "out of memory");
+            r = EDI_E_NOMEM;
+            break;
+        }
+        ssize_t n = read(fd, s.p + len, s.cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            say(why, why_n, "%s: %s", path, strerror(errno));
+            r = EDI_E_IO;
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (r == EDI_OK) {
+        r = edi_xml_parse_mem(s.p, len, out, why, why_n);
+        if (r != EDI_OK && why && why_n) {
+            char inner[256];
+            snprintf(inner, sizeof inner, "%s", why);
+            say(why, why_n, "%s: %s", path, inner);
+        }
+    }
+    free(s.p);
+    return r;
+}
+
+/* ==== serializing ================================================================= */
+
+typedef struct {
+    edi_writer *w;              /* the current interchange's */
+    const char *set_charset;    /* UNB 0001 as written, or NULL: as in the tree */
+    char charset_id[17];        /* the storage of set_charset */
+    int set_version;            /* UNB 0002 as written */
+    int version;                /* the syntax version being written */
+    bool repetitions;           /* ... and whether it has a repetition separator */
+    scratch out;
+    size_t out_len;
+    char *why;
+    size_t why_n;
+    char warning[320];
+    char path[256];
+} serializer;
+
+static bool in_ns(xmlNodePtr n)
+{
+    return n->ns && n->ns->href && !strcmp((const char *)n->ns->href, EDI_XML_NS);
+}
+
+static bool named(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && in_ns(n) && !strcmp((const char *)n->name, name);
+}
+
+static bool is_segment_name(const char *s)
+{
+    return strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+           s[2] >= 'A' && s[2] <= 'Z';
+}
+
+static bool is_group_name(const char *s)
+{
+    if (s[0] != 'S' || s[1] != 'G' || !s[2])
+        return false;
+    for (const char *p = s + 2; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+static void path_append(char *buf, size_t n, size_t *len, const char *text)
+{
+    size_t k = strlen(text);
+    if (*len + k >= n)
+        k = n - 1 - *len;
+    memcpy(buf + *len, text, k);
+    *len += k;
+    buf[*len] = '\0';
+}
+
+/* Where a node is, for sentences: `line 12, /edifact/interchange[1]/message[2]/BGM[1]`
+ * (the line only when the tree came from a parsed document). */
+static const char *where(serializer *s, xmlNodePtr n)
+{
+    xmlNodePtr chain[32];
+    unsigned depth = 0;
+    for (xmlNodePtr p = n; p && p->type == XML_ELEMENT_NODE && depth < 32; p = p->parent)
+        chain[depth++] = p;
+    size_t len = 0;
+    s->path[0] = '\0';
+    long line = xmlGetLineNo(n);
+    if (line > 0) {
+        char num[40];
+        snprintf(num, sizeof num, "line %ld, ", line);
+        path_append(s->path, sizeof s->path, &len, num);
+    }
+    while (depth--) {
+        xmlNodePtr p = chain[depth];
+        path_append(s->path, sizeof s->path, &len, "/");
+        path_append(s->path, sizeof s->path, &len, (const char *)p->name);
+        if (p->parent && p->parent->type == XML_ELEMENT_NODE) {
+            unsigned idx = 1;
+            for (xmlNodePtr q = p->prev; q; q = q->prev)
+                if (q->type == XML_ELEMENT_NODE && !strcmp((const char *)q->name, (const char *)p->name))
+                    idx++;
+            char num[16];
+            snprintf(num, sizeof num, "[%u]", idx);
+            path_append(s->path, sizeof s->path, &len, num);
+        }
+    }
+    return s->path;
+}
+
+static edi_result bad_tree(serializer *s, xmlNodePtr n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static edi_result bad_tree(serializer *s, xmlNodePtr n, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    say(s->why, s->why_n, "%s: %s", where(s, n), msg);
+    return EDI_E_XML;
+}
+
+/* Comments, processing instructions and blank text between elements carry no data;
+ * anything else that is not an element is an error in the caller's eyes. */
+static bool ignorable(xmlNodePtr n)
+{
+    return n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE ||
+           ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && xmlIsBlankNode(n));
+}
+
+static edi_result check_structure_child(serializer *s, xmlNodePtr parent, xmlNodePtr n)
+{
+    if (n->type == XML_ELEMENT_NODE && !in_ns(n))
+        return bad_tree(s, n, "<%s> is not in the EDIFACT-XML namespace %s", (const char *)n->name,
+                        EDI_XML_NS);
+    if (n->type != XML_ELEMENT_NODE)
+        return bad_tree(s, parent, "<%s> holds text or other content outside its child elements",
+                        (const char *)parent->name);
+    return EDI_OK;
+}
+
+static edi_result writer_error(serializer *s, xmlNodePtr n, edi_result r)
+{
+    if (r == EDI_E_NOMEM) {
+        say(s->why, s->why_n, "out of memory");
+        return r;
+    }
+    const char *w = edi_writer_warning(s->w);
+    return bad_tree(s, n, "cannot be written: %s", w ? w : edi_result_str(r));
+}
+
+/* The text of a leaf (simple data element or component). */
+static edi_result leaf_text(serializer *s, xmlNodePtr n, xmlChar **text)
+{
+    for (xmlNodePtr c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return bad_tree(s, c, "<%s> inside a component: components hold text only",
+                            (const char *)c->name);
+        else if (c->type == XML_ENTITY_REF_NODE)
+            return bad_tree(s, n, "entity references are not allowed");
+    *text = xmlNodeGetContent(n);
+    if (!*text) {
+        say(s->why, s->why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    return EDI_OK;
+}
+
+static edi_result write_component(serializer *s, xmlNodePtr n, const char *override)
+{
+    edi_result r;
+    if (override) {
+        r = edi_writer_component(s->w, override, strlen(override));
+    } else {
+        xmlChar *text = NULL;
+        r = leaf_text(s, n, &text);
+        if (r != EDI_OK)
+            return r;
+        r = edi_writer_component(s->w, (const char *)text, strlen((const char *)text));
+        xmlFree(text);
+    }
+    return r == EDI_OK ? EDI_OK : writer_error(s, n, r);
+}
+
+static bool has_element_child(xmlNodePtr n)
+{
+    for (xmlNodePtr c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return true;
+    return false;
+}
+
+/* Element 1 of a segment as the tree has it, except that set[k] (when not NULL)
+ * replaces component k + 1; components the tree lacks before a replaced one are empty. */
+static edi_result write_element(serializer *s, xmlNodePtr e, const char *const *set, unsigned n_set)
+{
+    edi_result r;
+    unsigned k = 0;
+    if (!has_element_child(e)) {
+        if ((r = write_component(s, e, n_set ? set[0] : NULL)) != EDI_OK)
+            return r;
+        k = 1;
+    } else {
+        for (xmlNodePtr c = e->children; c; c = c->next) {
+            if (ignorable(c))
+                continue;
+            if ((r = check_structure_child(s, e, c)) != EDI_OK)
+                return r;
+            if ((r = write_component(s, c, k < n_set ? set[k] : NULL)) != EDI_OK)
+                return r;
+            k++;
+        }
+    }
+    for (; k < n_set; k++)
+        if ((r = write_component(s, e, set[k] ? set[k] : "")) != EDI_OK)
+            return r;
+    return EDI_OK;
+}
+
+/* Values the serializer sets itself in element 1: a count (UNT, UNE, UNZ), computed once
+ * the segment has begun so that UNT counts itself, or UNB S001 from the options. */
+typedef struct {
+    unsigned (*count)(const edi_writer *w);
+    const char *set[2];
+} overrides;
+
+static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *ov)
+{
+    const char *tag = (const char *)seg->name;
+    edi_result r = edi_writer_begin_segment(s->w, tag);
+    if (r != EDI_OK)
+        return writer_error(s, seg, r);
+    char num[16];
+    const char *set[2] = { NULL, NULL };
+    unsigned n_set = 0;
+    if (ov && ov->count) {
+        snprintf(num, sizeof num, "%u", ov->count(s->w));
+        set[0] = num;
+        n_set = 1;
+    } else if (ov) {
+        set[0] = ov->set[0];
+        set[1] = ov->set[1];
+        n_set = set[1] ? 2 : set[0] ? 1 : 0;
+    }
+    unsigned position = 0;
+    for (xmlNodePtr e = seg->children; e; e = e->next) {
+        if (ignorable(e))
+            continue;
+        if ((r = check_structure_child(s, seg, e)) != EDI_OK)
+            return r;
+        xmlChar *rep = xmlGetProp(e, BAD_CAST "repeat");
+        bool repeat = rep && !strcmp((const char *)rep, "1");
+        bool bad_repeat = rep && !repeat && strcmp((const char *)rep, "0") != 0;
+        xmlFree(rep);
+        if (bad_repeat)
+            return bad_tree(s, e, "the repeat attribute is \"1\" for a repetition, or absent");
+        if (repeat && position == 0)
+            return bad_tree(s, e, "the first data element of a segment cannot be a repetition");
+        if (repeat && !s->repetitions)
+            return bad_tree(s, e, "repetitions (repeat=\"1\") need syntax version 4 and a repetition "
+                            "separator; this interchange is written in version %d%s", s->version,
+                            s->version >= 4 ? " without one" : "");
+        if ((r = edi_writer_element(s->w, repeat)) != EDI_OK)
+            return writer_error(s, e, r);
+        if (!repeat)
+            position++;
+        bool first = position == 1 && !repeat;
+        if ((r = write_element(s, e, first ? set : NULL, first ? n_set : 0)) != EDI_OK)
+            return r;
+    }
+    if (position == 0 && n_set) {
+        if ((r = edi_writer_element(s->w, false)) != EDI_OK)
+            return writer_error(s, seg, r);
+        for (unsigned k = 0; k < n_set; k++)
+            if ((r = write_component(s, seg, set[k] ? set[k] : "")) != EDI_OK)
+                return r;
+    }
+    r = edi_writer_end_segment(s->w);
+    return r == EDI_OK ? EDI_OK : writer_error(s, seg, r);
+}
+
+static edi_result write_counted(serializer *s, xmlNodePtr seg, unsigned (*count)(const edi_writer *))
+{
+    overrides ov = { count, { NULL, NULL } };
+    return write_segment(s, seg, &ov);
+}
+
+static edi_result write_message_body(serializer *s, xmlNodePtr parent)
+{
+    edi_result r;
+    for (xmlNodePtr n = parent->children; n; n = n->next) {
+        if (ignorable(n))
+            continue;
+        if ((r = check_structure_child(s, parent, n)) != EDI_OK)
+            return r;
+        const char *name = (const char *)n->name;
+        if (is_group_name(name))
+            r = write_message_body(s, n);
+        else if (!strcmp(name, "UNT"))
+            r = write_counted(s, n, edi_writer_message_segments);
+        else if (is_segment_name(name))
+            r = write_segment(s, n, NULL);
+        else
+            r = bad_tree(s, n, "<%s> is not allowed in a message: expected segments (three upper-case "
+                         "letters) or segment groups (SG plus a number)", name);
+        if (r != EDI_OK)
+            return r;
+    }
+    return EDI_OK;
+}
+
+static unsigned interchange_count(const edi_writer *w)
+{
+    return edi_writer_groups(w) ? edi_writer_groups(w) : edi_writer_messages(w);
+}
+
+static edi_result write_interchange_body(serializer *s, xmlNodePtr parent, bool in_group)
+{
+    edi_result r;
+    for (xmlNodePtr n = parent->children; n; n = n->next) {
+        if (ignorable(n))
+            continue;
+        if ((r = check_structure_child(s, parent, n)) != EDI_OK)
+            return r;
+        const char *name = (const char *)n->name;
+        if (!strcmp(name, "message")) {
+            r = write_message_body(s, n);
+        } else if (!strcmp(name, "group") && !in_group) {
+            r = write_interchange_body(s, n, true);
+        } else if (!strcmp(name, "UNB")) {
+            char version[4];
+            overrides ov = { NULL, { s->set_charset, NULL } };
+            if (s->set_version) {
+                snprintf(version, sizeof version, "%d", s->set_version);
+                ov.set[1] = version;
+            }
+            r = write_segment(s, n, &ov);
+        } else if (!strcmp(name, "UNE")) {
+            r = write_counted(s, n, edi_writer_messages);
+        } else if (!strcmp(name, "UNZ")) {
+            r = write_counted(s, n, interchange_count);
+        } else if (is_segment_name(name)) {
+            r = write_segment(s, n, NULL);
+        } else {
+            r = bad_tree(s, n, "<%s> is not allowed in <%s>: expected segments, %s<message>", name,
+                         (const char *)parent->name, in_group ? "" : "<group> or ");
+        }
+        if (r != EDI_OK)
+            return r;
+    }
+    return EDI_OK;
+}
+
+static void warn_once(serializer *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn_once(serializer *s, const char *fmt, ...)
+{
+    if (s->warning[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->warning, sizeof s->warning, fmt, ap);
+    va_end(ap);
+}
+
+/* Component k (1-based) of UNB S001 in the tree, or NULL; free with xmlFree. */
+static xmlChar *unb_s001(xmlNodePtr ic, unsigned k)
+{
+    for (xmlNodePtr u = ic->children; u; u = u->next) {
+        if (!named(u, "UNB"))
+            continue;
+        xmlNodePtr e = u->children;
+        while (e && e->type != XML_ELEMENT_NODE)
+            e = e->next;
+        if (!e)
+            return NULL;
+        if (!has_element_child(e))
+            return k == 1 ? xmlNodeGetContent(e) : NULL;
+        unsigned i = 0;
+        for (xmlNodePtr c = e->children; c; c = c->next)
+            if (c->type == XML_ELEMENT_NODE && ++i == k)
+                return xmlNodeGetContent(c);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* The interchange's value: the attribute, else UNB S001 component k; NULL when neither
+ * is there or it is empty. Free with xmlFree. */
+static xmlChar *tree_setting(xmlNodePtr ic, const char *attr, unsigned k)
+{
+    xmlChar *v = xmlGetProp(ic, BAD_CAST attr);
+    if (!v)
+        v = unb_s001(ic, k);
+    if (v && !v[0]) {
+        xmlFree(v);
+        v = NULL;
+    }
+    return v;
+}
+
+/* Options for one interchange: what the caller set, the rest from the tree. *charset
+ * keeps the tree's string alive until the writer has copied it. */
+static edi_result interchange_options(serializer *s, xmlNodePtr ic, const edi_writer_options *o,
+                                      edi_writer_options *wo, xmlChar **charset)
+{
+    edi_writer_options_default(wo);
+    if (o)
+        *wo = *o;
+    s->set_charset = o ? o->charset : NULL;
+    if (!o || !o->syntax_version) {
+        xmlChar *v = tree_setting(ic, "version", 2);
+        wo->syntax_version = 3;
+        if (v) {
+            bool ok = strlen((const char *)v) == 1 && v[0] >= '1' && v[0] <= '4';
+            if (ok)
+                wo->syntax_version = v[0] - '0';
+            xmlFree(v);
+            if (!ok)
+                return bad_tree(s, ic, "the version attribute (or UNB S001 0002) is a syntax version "
+                                "from 1 to 4");
+        }
+    }
+    s->set_version = wo->syntax_version;
+    s->version = wo->syntax_version;
+    if (!o || !o->sc.terminator) {
+        edi_writer_options d;
+        edi_writer_options_default(&d);
+        wo->sc = d.sc;
+        xmlChar *una = xmlGetProp(ic, BAD_CAST "una");
+        if (una) {
+            bool ok = strlen((const char *)una) == 6;
+            if (ok) {
+                wo->sc.component = (char)una[0];
+                wo->sc.element = (char)una[1];
+                wo->sc.decimal = (char)una[2];
+                wo->sc.release = una[3] == ' ' ? '\0' : (char)una[3];
+                wo->sc.repetition = una[4] == ' ' ? '\0' : (char)una[4];
+                wo->sc.terminator = (char)una[5];
+            }
+            xmlFree(una);
+            if (!ok)
+                return bad_tree(s, ic, "the una attribute holds exactly the six service characters, "
+                                "e.g. \":+.? '\"");
+        }
+    }
+    if (!o || !o->charset) {
+        *charset = tree_setting(ic, "syntax", 1);
+        wo->charset = *charset ? (const char *)*charset : "UNOC";
+        s->set_charset = wo->charset;
+        edi_charset *cs = NULL;
+        if (edi_charset_open(wo->charset, NULL, &cs, NULL, 0) != EDI_OK) {
+            /* The reader decoded such an interchange as UTF-8; writing it back the same way
+             * keeps the bytes, and UNB keeps its identifier. */
+            warn_once(s, "the character set \"%.16s\" cannot be written; values were written as "
+                      "UTF-8 (UNOY) and UNB still names \"%.16s\"", wo->charset, wo->charset);
+            wo->charset = "UNOY";
+            s->set_charset = NULL;
+        }
+        edi_charset_free(cs);
+    }
+    return EDI_OK;
+}
+
+static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writer_options *o)
+{
+    edi_writer_options wo;
+    xmlChar *charset = NULL;
+    edi_result r = interchange_options(s, ic, o, &wo, &charset);
+    if (r != EDI_OK) {
+        xmlFree(charset);
+        return r;
+    }
+    char why[256] = "";
+    s->w = edi_writer_new(&wo, why, sizeof why);
+    s->repetitions = wo.syntax_version >= 4 && wo.sc.repetition;
+    if (s->set_charset) {
+        snprintf(s->charset_id, sizeof s->charset_id, "%s", s->set_charset);
+        s->set_charset = s->charset_id;
+    }
+    xmlFree(charset);
+    if (!s->w) {
+        if (o && o->charset && wo.charset == o->charset) {
+            edi_charset *cs = NULL;
+            edi_result cr = edi_charset_open(o->charset, NULL, &cs, NULL, 0);
+            edi_charset_free(cs);
+            if (cr != EDI_OK) {
+                say(s->why, s->why_n, "%s", why);
+                return EDI_E_CHARSET;
+            }
+        }
+        if (!why[0]) {
+            say(s->why, s->why_n, "out of memory");
+            return EDI_E_NOMEM;
+        }
+        /* Separators and versions the caller chose are the caller's mistake; those taken
+         * from the tree are the tree's. */
+        if (o && o->sc.terminator && o->syntax_version) {
+            say(s->why, s->why_n, "%s", why);
+            return EDI_E_ARG;
+        }
+        return bad_tree(s, ic, "%s", why);
+    }
+    r = write_interchange_body(s, ic, false);
+    if (r == EDI_OK) {
+        size_t len;
+        const char *data = edi_writer_data(s->w, &len);
+        const char *w = edi_writer_warning(s->w);
+        if (w)
+            warn_once(s, "%s", w);
+        if (!scratch_reserve(&s->out, s->out_len + len + 1)) {
+            say(s->why, s->why_n, "out of memory");
+            r = EDI_E_NOMEM;
+        } else {
+            memcpy(s->out.p + s->out_len, data, len);
+            s->out_len += len;
+        }
+    }
+    edi_writer_free(s->w);
+    s->w = NULL;
+    return r;
+}
+
+void edi_xml_output_free(edi_xml_output *out)
+{
+    if (!out)
+        return;
+    free(out->data);
+    out->data = NULL;
+    out->len = 0;
+}
+
+edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_output *out,
+                         char *why, size_t why_n)
+{
+    if (!out)
+        return EDI_E_ARG;
+    memset(out, 0, sizeof *out);
+    serializer s;
+    memset(&s, 0, sizeof s);
+    s.why = why;
+    s.why_n = why_n;
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root) {
+        say(why, why_n, "the document is empty: EDIFACT-XML starts with <edifact xmlns=\"%s\">", EDI_XML_NS);
+        return EDI_E_XML;
+    }
+    if (!named(root, "edifact"))
+        return bad_tree(&s, root, "the root element is <%s>%s; EDIFACT-XML starts with <edifact xmlns=\"%s\">",
+                        (const char *)root->name, in_ns(root) ? "" : " outside the EDIFACT-XML namespace",
+                        EDI_XML_NS);
+    edi_result r = EDI_OK;
+    for (xmlNodePtr n = root->children; n && r == EDI_OK; n = n->next) {
+        if (ignorable(n))
+            continue;
+        if ((r = check_structure_child(&s, root, n)) != EDI_OK)
+            break;
+        if (!named(n, "interchange"))
+            r = bad_tree(&s, n, "<%s> is not allowed in <edifact>: expected <interchange>", (const char *)n->name);
+        else
+            r = write_interchange(&s, n, o);
+    }
+    if (r != EDI_OK) {
+        free(s.out.p);
+        return r;
+    }
+    if (!s.out.p && !scratch_reserve(&s.out, 1)) {
+        say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    out->data = s.out.p;
+    out->len = s.out_len;
+    snprintf(out->warning, sizeof out->warning, "%s", s.warning);
+    return EDI_OK;
+}
