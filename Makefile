@@ -35,9 +35,10 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 all: bin/gateway
 
+# Copied under a temporary name, then renamed: a running bin/gateway is never overwritten.
 bin/gateway: $(B)/gateway
 	@mkdir -p bin
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 build: $(B)/gateway $(UNIT_BIN)
 

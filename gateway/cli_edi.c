@@ -581,7 +581,7 @@ static int cmd_contrl(int argc, char **argv)
     cmdline c;
     int first = parse_cmdline(argc, argv, &c,
                               "charset-override strict-charset envelope-only formats control-ref date "
-                              "report-accepted read receipt-only");
+                              "report-accepted read receipt-only crlf lf");
     if (first < 0)
         return EXIT_UNREADABLE;
     if (c.help || first != argc - 1) {
@@ -599,6 +599,7 @@ static int cmd_contrl(int argc, char **argv)
               "  --report-accepted     list accepted messages too (UCM 7), not only rejected ones\n"
               "  --receipt-only        acknowledge receipt only (UCI 8)\n"
               "  --read                read a received CONTRL instead of building one\n"
+              "  --crlf | --lf         a line break after each segment (default: none)\n"
               "  also --charset-override, --strict-charset, --envelope-only, --formats as for `edi check`\n",
               c.help ? stdout : stderr);
         return c.help ? 0 : EXIT_UNREADABLE;
@@ -619,6 +620,10 @@ static int cmd_contrl(int argc, char **argv)
     contrl_ctx cc = { .f = &f, .status = EXIT_VALID };
     edi_contrl_subject_init(&cc.subject);
     cc.base_ref = c.control_ref ? c.control_ref : ref;
+    edi_writer_options wo;
+    edi_writer_options_default(&wo);
+    wo.line_break = c.crlf ? "\r\n" : c.lf ? "\n" : "";
+    cc.o.writer = &wo;
     cc.o.date = date;
     cc.o.time = hhmm;
     cc.o.mode = c.receipt_only ? EDI_CONTRL_RECEIPT_ONLY

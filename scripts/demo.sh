@@ -13,8 +13,8 @@ step "$G" edi check --json samples/edifact/orders-d96a-with-errors.edi
 echo
 echo "The first message of the EANCOM sample as EDIFACT-XML (first 40 lines):"
 "$G" edi to-xml samples/edifact/orders-d96a-eancom.edi | head -n 40
-step "$G" edi contrl samples/edifact/orders-d96a-with-errors.edi
+step "$G" edi contrl --lf samples/edifact/orders-d96a-with-errors.edi
 tmp=$(mktemp)
 "$G" edi to-xml samples/edifact/orders-d96a-eancom.edi > "$tmp"
-step "$G" edi from-xml --syntax 4 --charset UNOW --una ":+.? *'" --lf "$tmp"
+step "$G" edi from-xml --syntax 4 --charset UNOW --una ":+.?*'" --lf "$tmp"
 rm -f "$tmp"
