@@ -561,6 +561,8 @@ static void on_segment(reader *r, const edi_segment *seg)
     edi_placement place;
     if (unh) {
         on_unh(r, seg);
+        if (r->h && r->h->message_begin && !r->stop)
+            r->stop = r->h->message_begin(r->h->ctx, &r->ic, &r->msg);
     } else if (!strcmp(tag, "UNT")) {
         if (r->state != ST_MESSAGE) {
             add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_INVALID_OCCURRENCE, 0, 0, "UNT without a preceding UNH");

@@ -506,16 +506,22 @@ static void fill_tag(edi_segment *seg)
     seg->tag_raw = seg->components[tagel->first];
     const edi_component *c = &seg->tag_raw;
     seg->tag[0] = '\0';
-    if (c->len == 3 && !c->escaped) {
-        bool ok = true;
-        for (int i = 0; i < 3; i++)
-            if (!(c->p[i] >= 'A' && c->p[i] <= 'Z'))
-                ok = false;
-        if (ok) {
-            memcpy(seg->tag, c->p, 3);
-            seg->tag[3] = '\0';
-        }
-    }
+    /* A wrapped file may break a line inside the tag ("BG\nM"): copy it unescaped. */
+    char t[8];
+    size_t n = c->len;
+    if (n > 6)
+        return;
+    if (c->escaped)
+        n = edi_component_copy(seg, c, t);
+    else
+        memcpy(t, c->p, n);
+    if (n != 3)
+        return;
+    for (int i = 0; i < 3; i++)
+        if (!(t[i] >= 'A' && t[i] <= 'Z'))
+            return;
+    memcpy(seg->tag, t, 3);
+    seg->tag[3] = '\0';
 }
 
 /* UNB S001 component 2 is the syntax version; 4 and later use the repetition separator
@@ -560,6 +566,16 @@ edi_result edi_tokenizer_next(edi_tokenizer *t, edi_segment *seg, edi_findings *
     if (t->pos >= t->end && t->eof) {
         t->done = true;
         return EDI_END;
+    }
+    /* UNA can only start an interchange: one inside an interchange means the previous
+     * one ended without UNZ (the reader reports that) and a new one begins. */
+    if (t->state == ST_IN_INTERCHANGE) {
+        if ((r = ensure(t, 3)) != EDI_OK)
+            goto fail;
+        if (starts_with(t, t->pos, "UNA")) {
+            set_defaults(t);
+            t->state = ST_INTERCHANGE_START;
+        }
     }
     if (t->state == ST_INTERCHANGE_START) {
         if ((r = find_header(t, f, at)) != EDI_OK)

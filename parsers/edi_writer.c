@@ -10,15 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHARSET_ID_MAX 16
 #define WARNING_MAX 320
 
 struct edi_writer {
     edi_service_chars sc;
     int syntax_version;
-    char charset_id[CHARSET_ID_MAX + 1];
     char line_break[3];
-    bool force_una;
     bool need_una;          /* separators or charset call for UNA before each interchange */
     edi_charset *cs;
 
@@ -126,10 +123,6 @@ edi_writer *edi_writer_new(const edi_writer_options *o, char *why, size_t why_n)
         say(why, why_n, "the line break after segments must be empty, LF or CR LF");
         return NULL;
     }
-    if (strlen(charset) > CHARSET_ID_MAX) {
-        say(why, why_n, "the character set \"%.16s...\" is not a syntax identifier", charset);
-        return NULL;
-    }
     if (o->syntax_version > 4) {
         say(why, why_n, "syntax version %d is not supported; versions 1 to 4 are", o->syntax_version);
         return NULL;
@@ -151,9 +144,7 @@ edi_writer *edi_writer_new(const edi_writer_options *o, char *why, size_t why_n)
      * reads that as "none"); such an interchange has no repetitions. */
     w->sc.repetition_active = version >= 4 && o->sc.repetition;
     w->syntax_version = version;
-    snprintf(w->charset_id, sizeof w->charset_id, "%s", charset);
     snprintf(w->line_break, sizeof w->line_break, "%s", lb);
-    w->force_una = o->force_una;
     w->need_una = o->force_una || !default_separators(&o->sc, version) || strcmp(charset, "UNOA") != 0;
     return w;
 }

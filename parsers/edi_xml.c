@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -117,13 +118,15 @@ static bool xml_char(uint32_t cp)
     return cp < 0xD800 || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
 }
 
+#define NO_BAD_CHAR UINT32_MAX
+
 /* Decode `len` bytes in the interchange's character set to UTF-8 that XML can hold, in
  * b->xml (NUL-terminated). Characters XML 1.0 has no place for become U+FFFD; the first
- * goes to *bad (0 when there was none). False on out of memory. */
+ * goes to *bad (NO_BAD_CHAR when there was none). False on out of memory. */
 static bool decode(builder *b, const edi_interchange_info *ic, const char *in, size_t len,
                    size_t *out_len, uint32_t *bad)
 {
-    *bad = 0;
+    *bad = NO_BAD_CHAR;
     const edi_charset *cs = ic && ic->charset ? ic->charset : b->fallback;
     if (!cs) {
         if (edi_charset_open("UNOY", NULL, &b->fallback, NULL, 0) != EDI_OK) {
@@ -156,8 +159,8 @@ static bool decode(builder *b, const edi_interchange_info *ic, const char *in, s
             memcpy(o + k, u + i, w);
             k += w;
         } else {
-            if (!*bad)
-                *bad = cp ? cp : 0x110000;
+            if (*bad == NO_BAD_CHAR)
+                *bad = cp;
             memcpy(o + k, "\xEF\xBF\xBD", 3);
             k += 3;
         }
@@ -166,11 +169,6 @@ static bool decode(builder *b, const edi_interchange_info *ic, const char *in, s
     o[k] = '\0';
     *out_len = k;
     return true;
-}
-
-static uint32_t bad_code_point(uint32_t bad)
-{
-    return bad == 0x110000 ? 0 : bad;
 }
 
 /* The attribute value of an envelope field (raw bytes, NUL-terminated). */
@@ -208,13 +206,11 @@ static bool component_empty(builder *b, const edi_segment *seg, const edi_compon
 static void report_bad_char(builder *b, const edi_position *at, unsigned element,
                             unsigned component, uint32_t bad)
 {
-    if (!b->f)
-        return;
     edi_findings_add(b->f, at, EDI_LEVEL_ELEMENT, EDI_SEV_WARNING, EDI_SE_INVALID_CHARACTERS,
                      element, component,
                      "the character U+%04X cannot be stored in EDIFACT-XML (XML 1.0 has no "
                      "place for it); it was replaced by U+FFFD",
-                     (unsigned)bad_code_point(bad));
+                     (unsigned)bad);
 }
 
 /* Add the decoded value of component c as the text of n. */
@@ -226,7 +222,7 @@ static bool add_component_text(builder *b, const edi_interchange_info *ic, const
     uint32_t bad;
     if (!component_bytes(b, seg, c, &raw_len) || !decode(b, ic, b->raw.p, raw_len, &len, &bad))
         return false;
-    if (bad)
+    if (bad != NO_BAD_CHAR)
         report_bad_char(b, at, element, component, bad);
     return add_text(b, n, b->xml.p, len);
 }
@@ -313,7 +309,7 @@ static bool describe_interchange(builder *b, xmlNodePtr n, const edi_interchange
             printable = false;
     if (printable) {
         add_attr(b, n, "una", una);
-    } else if (b->f) {
+    } else {
         edi_position at = { .interchange = ic->index };
         edi_findings_add(b->f, &at, EDI_LEVEL_INTERCHANGE, EDI_SEV_WARNING, EDI_SE_INVALID_SERVICE_CHAR, 0, 0,
                          "the interchange's service characters are control characters, which "
@@ -481,6 +477,8 @@ static edi_result build(int fd, const char *buf, size_t len, bool from_fd,
     if (!out)
         return EDI_E_ARG;
     *out = NULL;
+    if (!f)
+        return EDI_E_ARG;
     builder b;
     memset(&b, 0, sizeof b);
     b.opt = opt;
@@ -488,6 +486,13 @@ static edi_result build(int fd, const char *buf, size_t len, bool from_fd,
     b.doc = xmlNewDoc(BAD_CAST "1.0");
     if (!b.doc)
         return EDI_E_NOMEM;
+    /* Element and attribute names are few: interned once instead of copied per node
+     * (the document frees the dictionary). */
+    b.doc->dict = xmlDictCreate();
+    if (!b.doc->dict) {
+        xmlFreeDoc(b.doc);
+        return EDI_E_NOMEM;
+    }
     b.root = xmlNewDocNode(b.doc, NULL, BAD_CAST "edifact", NULL);
     if (!b.root) {
         xmlFreeDoc(b.doc);
@@ -611,29 +616,36 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        say(why, why_n, "%s: %s", path, strerror(errno));
+        say(why, why_n, "cannot open it: %s", strerror(errno));
         return EDI_E_IO;
     }
     scratch s = { NULL, 0 };
     size_t len = 0;
     edi_result r = EDI_OK;
+    struct stat st;
+    /* A regular file's size is known up front; pipes and devices are read up to the limit
+     * plus one byte. */
+    size_t expect = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
     for (;;) {
-        if (len > EDI_XML_MAX_BYTES) {
-            say(why, why_n, "%s is larger than %zu bytes, the most accepted for EDIFACT-XML", path,
+        if (len > EDI_XML_MAX_BYTES || expect > EDI_XML_MAX_BYTES) {
+            say(why, why_n, "the file is larger than %zu bytes, the most accepted for EDIFACT-XML",
                 EDI_XML_MAX_BYTES);
             r = EDI_E_LIMIT;
             break;
         }
-        if (!scratch_reserve(&s, len + 65536)) {
+        if (!scratch_reserve(&s, (expect > len ? expect : len) + 65536)) {
             say(why, why_n, "out of memory");
             r = EDI_E_NOMEM;
             break;
         }
-        ssize_t n = read(fd, s.p + len, s.cap - len);
+        size_t room = s.cap - len;
+        if (room > EDI_XML_MAX_BYTES + 1 - len)
+            room = EDI_XML_MAX_BYTES + 1 - len;
+        ssize_t n = read(fd, s.p + len, room);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            say(why, why_n, "%s: %s", path, strerror(errno));
+            say(why, why_n, "cannot read it: %s", strerror(errno));
             r = EDI_E_IO;
             break;
         }
@@ -642,14 +654,8 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
         len += (size_t)n;
     }
     close(fd);
-    if (r == EDI_OK) {
+    if (r == EDI_OK)
         r = edi_xml_parse_mem(s.p, len, out, why, why_n);
-        if (r != EDI_OK && why && why_n) {
-            char inner[256];
-            snprintf(inner, sizeof inner, "%s", why);
-            say(why, why_n, "%s: %s", path, inner);
-        }
-    }
     free(s.p);
     return r;
 }
@@ -661,6 +667,7 @@ typedef struct {
     const char *set_charset;    /* UNB 0001 as written, or NULL: as in the tree */
     char charset_id[17];        /* the storage of set_charset */
     int set_version;            /* UNB 0002 as written */
+    bool convert_date;          /* the caller changes the syntax version: convert UNB 0017 */
     int version;                /* the syntax version being written */
     bool repetitions;           /* ... and whether it has a repetition separator */
     scratch out;
@@ -778,7 +785,9 @@ static edi_result writer_error(serializer *s, xmlNodePtr n, edi_result r)
         say(s->why, s->why_n, "out of memory");
         return r;
     }
-    const char *w = edi_writer_warning(s->w);
+    /* The writer refuses a value with arguments only when it has no release character for
+     * a separator in it, and then says so in its warning. */
+    const char *w = r == EDI_E_ARG ? edi_writer_warning(s->w) : NULL;
     return bad_tree(s, n, "cannot be written: %s", w ? w : edi_result_str(r));
 }
 
@@ -851,10 +860,12 @@ static edi_result write_element(serializer *s, xmlNodePtr e, const char *const *
 }
 
 /* Values the serializer sets itself in element 1: a count (UNT, UNE, UNZ), computed once
- * the segment has begun so that UNT counts itself, or UNB S001 from the options. */
+ * the segment has begun so that UNT counts itself, or UNB S001 (the character set and
+ * version actually written; a NULL entry keeps the tree's component). */
 typedef struct {
     unsigned (*count)(const edi_writer *w);
     const char *set[2];
+    const char *date;   /* UNB S004 0017 in the form of the version written, or NULL */
 } overrides;
 
 static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *ov)
@@ -898,7 +909,12 @@ static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *
         if (!repeat)
             position++;
         bool first = position == 1 && !repeat;
-        if ((r = write_element(s, e, first ? set : NULL, first ? n_set : 0)) != EDI_OK)
+        bool date = ov && ov->date && position == 4 && !repeat;
+        if (date)
+            r = write_element(s, e, &ov->date, 1);
+        else
+            r = write_element(s, e, first ? set : NULL, first ? n_set : 0);
+        if (r != EDI_OK)
             return r;
     }
     if (position == 0 && n_set) {
@@ -912,9 +928,46 @@ static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *
     return r == EDI_OK ? EDI_OK : writer_error(s, seg, r);
 }
 
+/* Syntax 4 writes the interchange date as CCYYMMDD, 1 to 3 as YYMMDD: when the caller
+ * asks for a version on the other side of that line than the tree's, the date is converted (YY below 70 is 20YY, as the
+ * date windows of EDI translators do). NULL when the date needs no change. */
+static const char *unb_date_for_version(xmlNodePtr unb, int version, char *buf, size_t n)
+{
+    xmlNodePtr el = unb->children;
+    unsigned pos = 0;
+    for (; el; el = el->next) {
+        if (el->type != XML_ELEMENT_NODE)
+            continue;
+        xmlChar *rep = xmlGetProp(el, BAD_CAST "repeat");
+        bool repeat = rep && !strcmp((const char *)rep, "1");
+        xmlFree(rep);
+        if (!repeat && ++pos == 4)
+            break;
+    }
+    if (!el)
+        return NULL;
+    xmlNodePtr c = el->children;
+    while (c && c->type != XML_ELEMENT_NODE)
+        c = c->next;
+    xmlChar *v = xmlNodeGetContent(c ? c : el);
+    const char *d = v ? (const char *)v : "";
+    size_t len = strlen(d);
+    bool digits = len > 0 && strspn(d, "0123456789") == len;
+    const char *result = NULL;
+    if (digits && version >= 4 && len == 6) {
+        snprintf(buf, n, "%s%s", (d[0] - '0') * 10 + (d[1] - '0') < 70 ? "20" : "19", d);
+        result = buf;
+    } else if (digits && version < 4 && len == 8) {
+        snprintf(buf, n, "%s", d + 2);
+        result = buf;
+    }
+    xmlFree(v);
+    return result;
+}
+
 static edi_result write_counted(serializer *s, xmlNodePtr seg, unsigned (*count)(const edi_writer *))
 {
-    overrides ov = { count, { NULL, NULL } };
+    overrides ov = { count, { NULL, NULL }, NULL };
     return write_segment(s, seg, &ov);
 }
 
@@ -961,11 +1014,13 @@ static edi_result write_interchange_body(serializer *s, xmlNodePtr parent, bool 
         } else if (!strcmp(name, "group") && !in_group) {
             r = write_interchange_body(s, n, true);
         } else if (!strcmp(name, "UNB")) {
-            char version[4];
-            overrides ov = { NULL, { s->set_charset, NULL } };
+            char version[4], date[12];
+            overrides ov = { NULL, { s->set_charset, NULL }, NULL };
             if (s->set_version) {
                 snprintf(version, sizeof version, "%d", s->set_version);
                 ov.set[1] = version;
+                if (s->convert_date)
+                    ov.date = unb_date_for_version(n, s->set_version, date, sizeof date);
             }
             r = write_segment(s, n, &ov);
         } else if (!strcmp(name, "UNE")) {
@@ -1055,6 +1110,13 @@ static edi_result interchange_options(serializer *s, xmlNodePtr ic, const edi_wr
         }
     }
     s->set_version = wo->syntax_version;
+    s->convert_date = false;
+    if (o && o->syntax_version) {
+        xmlChar *v = tree_setting(ic, "version", 2);
+        int tree_version = v && v[0] >= '1' && v[0] <= '4' && !v[1] ? v[0] - '0' : 3;
+        xmlFree(v);
+        s->convert_date = (tree_version >= 4) != (o->syntax_version >= 4);
+    }
     s->version = wo->syntax_version;
     if (!o || !o->sc.terminator) {
         edi_writer_options d;

@@ -229,6 +229,18 @@ static void test_several_interchanges_and_una_again(void **state)
     render_free(&r);
 }
 
+/* A first interchange without UNZ, then UNA: the UNA starts the next interchange. */
+static void test_una_after_missing_unz(void **state)
+{
+    (void)state;
+    render_t r;
+    const char *in = "UNB+UNOA:3+S+R+200101:1000+1'FTX+A'UNA|+.? !UNB+UNOA|3+S+R+200101|1000+2!UNZ+0+2!";
+    tokenize_mem(in, strlen(in), &r);
+    assert_string_equal(r.out, "UNB|UNOA:3|S|R|200101:1000|1\nFTX|A\nUNB|UNOA:3|S|R|200101:1000|2\nUNZ|0|2\n");
+    assert_int_equal(r.findings.count, 0);
+    render_free(&r);
+}
+
 static void test_bad_una_falls_back(void **state)
 {
     (void)state;
@@ -360,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_several_interchanges_and_una_again),
         cmocka_unit_test(test_bad_una_falls_back),
+        cmocka_unit_test(test_una_after_missing_unz),
         cmocka_unit_test(test_many_separators_and_big_element),
         cmocka_unit_test(test_chunked_equals_memory),
         cmocka_unit_test(test_segment_limit),

@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,22 +428,25 @@ typedef struct {
     size_t n, cap;
 } file_list;
 
-static void collect(const char *dir, file_list *l)
+/* The corpus files are the ones SOURCES.md lists (first column of its table); the folder
+ * also holds other material. */
+static void collect(file_list *l)
 {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || !strcmp(e->d_name, "SOURCES.md"))
+    FILE *fp = fopen(CORPUS "/SOURCES.md", "r");
+    assert_non_null(fp);
+    char line[4096];
+    while (fgets(line, sizeof line, fp)) {
+        if (strncmp(line, "| ", 2) != 0)
             continue;
+        char *end = strstr(line + 2, " |");
+        if (!end)
+            continue;
+        *end = '\0';
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%.900s", CORPUS, line + 2);
         struct stat st;
-        assert_int_equal(stat(path, &st), 0);
-        if (S_ISDIR(st.st_mode)) {
-            collect(path, l);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        }
         if (l->n == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 64;
             l->paths = realloc(l->paths, l->cap * sizeof *l->paths);
@@ -454,7 +456,7 @@ static void collect(const char *dir, file_list *l)
         assert_non_null(l->paths[l->n]);
         l->n++;
     }
-    closedir(d);
+    fclose(fp);
 }
 
 static xmlDocPtr read_file(const char *path, bool with_directory, edi_result *r)
@@ -469,20 +471,6 @@ static xmlDocPtr read_file(const char *path, bool with_directory, edi_result *r)
     close(fd);
     edi_findings_free(&f);
     return doc;
-}
-
-/* No count findings (0085 code 29) when the serializer's output is read again. */
-static void assert_counts_right(const char *edi, size_t len, const char *path)
-{
-    edi_findings f;
-    edi_findings_init(&f, 0);
-    xmlDocPtr doc = NULL;
-    assert_int_equal(edi_xml_read_mem(edi, len, NULL, &doc, &f), EDI_OK);
-    for (size_t i = 0; i < f.count; i++)
-        if (f.items[i].code == EDI_SE_CONTROL_COUNT)
-            fail_msg("%s: written back with a wrong count: %s", path, f.items[i].text);
-    xmlFreeDoc(doc);
-    edi_findings_free(&f);
 }
 
 /* Returns false when the reader did not read the file to its end (nothing compared). */
@@ -502,37 +490,39 @@ static bool round_trip_one(const char *path, bool with_directory)
     edi_findings_init(&f, 0);
     xmlDocPtr t2 = NULL;
     assert_int_equal(edi_xml_read_mem(e1, strlen(e1), &opt, &t2, &f), EDI_OK);
+    /* The counts were wrong in some originals; written back, none is. */
+    for (size_t i = 0; i < f.count; i++)
+        if (f.items[i].code == EDI_SE_CONTROL_COUNT)
+            fail_msg("%s: written back with a wrong count: %s", path, f.items[i].text);
     edi_findings_free(&f);
     char diff[1024] = "";
     if (!same_tree(xmlDocGetRootElement(t1), xmlDocGetRootElement(t2), true, diff, sizeof diff))
         fail_msg("%s (%s directory): tree changed after the round trip: %s", path,
                  with_directory ? "with" : "without", diff);
-    assert_counts_right(e1, strlen(e1), path);
-    if (!with_directory) {
-        free(e1);
-        xmlFreeDoc(t1);
-        xmlFreeDoc(t2);
-        current_file = "";
-        return true;
-    }
+    xmlFreeDoc(t1);
 
     /* The written tree as text, parsed as user input and serialized again: the same
      * bytes, and from then on the trees are equal including the counts. */
-    xmlChar *mem = NULL;
-    int len = 0;
-    xmlDocDumpFormatMemoryEnc(t2, &mem, &len, "UTF-8", 1);
-    assert_non_null(mem);
-    xmlDocPtr t3 = parse_text((const char *)mem);
-    xmlFree(mem);
-    char *e2 = write_doc(t3, NULL, NULL, 0);
-    assert_string_equal(e1, e2);
-    if (!same_tree(xmlDocGetRootElement(t2), xmlDocGetRootElement(t3), false, diff, sizeof diff))
-        fail_msg("%s: tree changed after XML text round trip: %s", path, diff);
-    free(e1);
-    free(e2);
-    xmlFreeDoc(t1);
+    if (with_directory) {
+        xmlChar *mem = NULL;
+        int len = 0;
+        /* Indented as the CLI prints it; the 2 MB stress file unindented, because the
+         * blank text nodes would double a tree that is already about 100 times the input. */
+        xmlDocDumpFormatMemoryEnc(t2, &mem, &len, "UTF-8", strlen(e1) < 1000000);
+        assert_non_null(mem);
+        xmlDocPtr t3 = parse_text((const char *)mem);
+        xmlFree(mem);
+        if (!same_tree(xmlDocGetRootElement(t2), xmlDocGetRootElement(t3), false, diff, sizeof diff))
+            fail_msg("%s: tree changed after XML text round trip: %s", path, diff);
+        xmlFreeDoc(t2);
+        t2 = NULL;
+        char *e2 = write_doc(t3, NULL, NULL, 0);
+        xmlFreeDoc(t3);
+        assert_string_equal(e1, e2);
+        free(e2);
+    }
     xmlFreeDoc(t2);
-    xmlFreeDoc(t3);
+    free(e1);
     current_file = "";
     return true;
 }
@@ -541,7 +531,7 @@ static void test_corpus_round_trip(void **state)
 {
     (void)state;
     file_list l = { 0 };
-    collect(CORPUS, &l);
+    collect(&l);
     assert_true(l.n >= 50);
     size_t compared = 0;
     for (size_t i = 0; i < l.n; i++) {
@@ -753,7 +743,25 @@ static void test_bad_xml_gives_clear_errors(void **state)
     assert_int_equal(edi_xml_parse_mem("<x/>", EDI_XML_MAX_BYTES + 1, &doc, why, sizeof why), EDI_E_LIMIT);
 
     assert_int_equal(edi_xml_parse_file("/nonexistent/edifact.xml", &doc, why, sizeof why), EDI_E_IO);
-    assert_non_null(strstr(why, "/nonexistent/edifact.xml"));
+    assert_non_null(strstr(why, "No such file"));
+
+    char tmp[] = "/tmp/test_xml_XXXXXX";
+    int fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    const char *good = DOC_BEGIN "<interchange>" UNB_V3 "</interchange>" DOC_END;
+    assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+    close(fd);
+    assert_int_equal(edi_xml_parse_file(tmp, &doc, why, sizeof why), EDI_OK);
+    assert_non_null(doc);
+    xmlFreeDoc(doc);
+    doc = NULL;
+    fd = open(tmp, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, xxe, strlen(xxe)), (ssize_t)strlen(xxe));
+    close(fd);
+    assert_int_equal(edi_xml_parse_file(tmp, &doc, why, sizeof why), EDI_E_XML);
+    assert_null(doc);
+    unlink(tmp);
 
     edi_writer_options o;
     edi_writer_options_default(&o);
