@@ -3,6 +3,8 @@
  * the directory validator; the envelope rules of ISO 9735 are checked here. */
 #include "edi_reader.h"
 
+#include "edi_strset.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ typedef struct {
     edi_validator *val;
     const edi_message_def *val_def;
     const edi_message_def *svc;  /* service segment definitions for this interchange */
+    edi_strset message_ids;      /* UNH 0062 + S009 seen in this interchange */
     char *scratch;
     size_t scratch_cap;
     int stop;               /* a handler asked to stop */
@@ -125,6 +128,7 @@ static void begin_interchange(reader *r, const edi_segment *seg, bool has_unb)
     r->ic.has_una = seg->sc->una;
     r->saw_group = r->saw_plain_message = false;
     r->ic_segments = 0;
+    edi_strset_clear(&r->message_ids);
     r->at.interchange = r->ic.index;
     r->at.interchange_ref[0] = '\0';
     r->at.message = 0;
@@ -353,6 +357,33 @@ static void end_message_missing_unt(reader *r)
     r->at.message = 0;
 }
 
+/* Which part of UNH S009 has no directory: the type (1), version (2), release (3),
+ * agency (4) or association (5). The directory caches failed look-ups, so this is cheap. */
+static unsigned unsupported_component(edi_directory *d, const edi_message_info *m)
+{
+    static const char *const known[][2] = { { "D", "96A" }, { "D", "01B" }, { "D", "3" }, { "4", "1" } };
+    const size_t n = sizeof known / sizeof known[0];
+    const edi_message_def *def;
+    char why[8];
+    bool type = false, version = false;
+    for (size_t i = 0; i < n; i++) {
+        if (edi_directory_find(d, m->type, known[i][0], known[i][1], "UN", NULL, &def, why, sizeof why) == EDI_OK) {
+            type = true;
+            if (!strcmp(m->version, known[i][0]))
+                version = true;
+        }
+    }
+    if (!type)
+        return 1;
+    if (!version)
+        return 2;
+    if (edi_directory_find(d, m->type, m->version, m->release, "UN", NULL, &def, why, sizeof why) != EDI_OK)
+        return 3;
+    if (edi_directory_find(d, m->type, m->version, m->release, m->agency, NULL, &def, why, sizeof why) != EDI_OK)
+        return 4;
+    return 5;
+}
+
 /* One validator per definition, reused across messages of the same type. */
 static void start_validator(reader *r, const edi_message_def *def)
 {
@@ -412,6 +443,16 @@ static void on_unh(reader *r, const edi_segment *seg)
                 add(r, EDI_LEVEL_MESSAGE, EDI_SE_MISSING, 2, i + 1, "the message %s is missing", names[i]);
     }
 
+    if (m->ref[0]) {
+        /* 0062 with S009 identifies a message for CONTRL and APERAK: it must be unique. */
+        char key[EDI_REF_MAX + 40];
+        snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%s", m->ref, m->type, m->version,
+                 m->release, m->agency);
+        if (edi_strset_add(&r->message_ids, key) == 0)
+            add(r, EDI_LEVEL_MESSAGE, EDI_SE_DUPLICATE, 1, 0,
+                "message reference \"%s\" is used by an earlier %s message of this interchange; "
+                "each message needs its own reference", m->ref, m->type);
+    }
     if (r->opt->directory && m->type[0]) {
         char why[256] = "";
         const edi_message_def *def = NULL;
@@ -420,7 +461,8 @@ static void on_unh(reader *r, const edi_segment *seg)
             m->def = def;
             start_validator(r, def);
         } else {
-            add(r, EDI_LEVEL_MESSAGE, EDI_SE_VALUE_NOT_SUPPORTED, 2, 1, "%s", why);
+            add(r, EDI_LEVEL_MESSAGE, EDI_SE_VALUE_NOT_SUPPORTED, 2,
+                unsupported_component(r->opt->directory, m), "%s", why);
         }
     }
 }
@@ -632,6 +674,7 @@ static edi_result run(edi_tokenizer *t, const edi_reader_options *opt, const edi
         end_interchange(&r, false);
     }
     edi_charset_free(r.cs);
+    edi_strset_free(&r.message_ids);
     edi_validator_free(r.val);
     free(r.scratch);
     if (r.stop && res == EDI_OK)
