@@ -95,33 +95,67 @@ int edi_finding_format(const edi_finding *fd, char *buf, size_t n)
                     fd->severity == EDI_SEV_WARNING ? " (warning)" : "");
 }
 
+/* Length of the valid UTF-8 sequence at p (at most `avail` bytes), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t avail)
+{
+    size_t n;
+    uint32_t min;
+    if (p[0] < 0xC2 || p[0] > 0xF4)
+        return 0;
+    if (p[0] < 0xE0)
+        n = 2, min = 0x80;
+    else if (p[0] < 0xF0)
+        n = 3, min = 0x800;
+    else
+        n = 4, min = 0x10000;
+    if (n > avail)
+        return 0;
+    uint32_t cp = p[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* The output is always valid UTF-8 (findings end up in JSON and in logs): a byte that
+ * does not start a valid UTF-8 sequence is written as \xNN, as control bytes are. */
 void edi_quote(char *buf, size_t n, const char *val, size_t len, size_t max)
 {
+    const unsigned char *v = (const unsigned char *)val;
     size_t o = 0;
     if (n == 0)
         return;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)val[i];
+    for (size_t i = 0; i < len;) {
         char tmp[5];
-        size_t tl;
+        size_t tl, used;
         if (i >= max) {
-            if (o + 4 < n)
+            if (o + 4 <= n)
                 memcpy(buf + o, "...", 3), o += 3;
             break;
         }
-        if (c < 0x20 || c == 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\x%02X", c);
+        size_t u = v[i] >= 0x80 ? utf8_len(v + i, len - i) : 0;
+        if (u) {
+            memcpy(tmp, v + i, u);
+            tl = used = u;
+        } else if (v[i] < 0x20 || v[i] >= 0x7f) {
+            snprintf(tmp, sizeof tmp, "\\x%02X", v[i]);
             tl = 4;
+            used = 1;
         } else {
-            tmp[0] = (char)c;
-            tl = 1;
+            tmp[0] = (char)v[i];
+            tl = used = 1;
         }
-        if (o + tl + 4 >= n) {
+        if (o + tl + 4 > n) {
             memcpy(buf + o, "...", 3), o += 3;
             break;
         }
         memcpy(buf + o, tmp, tl);
         o += tl;
+        i += used;
     }
     buf[o] = '\0';
 }

@@ -547,14 +547,24 @@ static void on_segment(reader *r, const edi_segment *seg)
     const char *tag = seg->tag;
     bool unb = strcmp(tag, "UNB") == 0, unh = strcmp(tag, "UNH") == 0;
 
-    if (unb || (unh && r->state == ST_OUTSIDE)) {
+    /* Every segment belongs to an interchange: one that does not follow UNB opens an
+     * interchange without envelope (a bare message is tolerated, anything else is not). */
+    if (unb || r->state == ST_OUTSIDE) {
         if (r->ic_open)
             end_interchange(r, false);
         begin_interchange(r, seg, unb);
         if (!unb) {
             set_at(r, seg);
-            warn(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
-                 "the message has no interchange envelope (UNB ... UNZ); it was checked on its own");
+            r->at.segment = 1;
+            if (unh)
+                warn(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
+                     "the message has no interchange envelope (UNB ... UNZ); it was checked on its own");
+            else
+                add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
+                    "segment %s comes before any interchange header: an interchange starts with UNB",
+                    seg->tag[0] ? seg->tag : "?");
+            if (r->h && r->h->interchange_begin && !r->stop)
+                r->stop = r->h->interchange_begin(r->h->ctx, &r->ic);
         }
     }
     if (r->state == ST_MESSAGE && unh) {
@@ -578,9 +588,6 @@ static void on_segment(reader *r, const edi_segment *seg)
         on_unb(r, seg);
         if (r->h && r->h->interchange_begin && !r->stop)
             r->stop = r->h->interchange_begin(r->h->ctx, &r->ic);
-    } else if (!r->ic.has_unb && r->ic.index == r->interchanges && unh &&
-               r->h && r->h->interchange_begin && r->ic.messages == 0 && !r->stop) {
-        r->stop = r->h->interchange_begin(r->h->ctx, &r->ic);
     }
     if (r->stop)
         return;

@@ -5,6 +5,7 @@
 #include "edi_tokenizer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -268,6 +269,25 @@ static bool looks_like_header(const edi_tokenizer *t, size_t at)
     return false;
 }
 
+/* More than one byte in eight a control character (other than line breaks and tabs). */
+static bool looks_binary(const char *p, size_t n)
+{
+    size_t ctl = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+            ctl++;
+    }
+    return ctl * 8 > n;
+}
+
+static void quote_sample(char *q, size_t n, const char *p, size_t len)
+{
+    char inner[80];
+    edi_quote(inner, sizeof inner, p, len, 40);
+    snprintf(q, n, "\"%s\"", inner);
+}
+
 /* At the start of an interchange: accept UNA/UNB (or a bare UNH for an unenveloped
  * message); anything else is junk that is skipped and reported. */
 static edi_result find_header(edi_tokenizer *t, edi_findings *f, const edi_position *at)
@@ -293,8 +313,13 @@ static edi_result find_header(edi_tokenizer *t, edi_findings *f, const edi_posit
     }
     uint64_t skipped = t->base + t->pos - junk_off;
     if (skipped) {
+        /* Binary junk (a compressed or encrypted file, say) is described, not quoted:
+         * a string of escaped bytes helps nobody. */
         char q[96];
-        edi_quote(q, sizeof q, sample, sample_len, 40);
+        if (looks_binary(sample, sample_len))
+            snprintf(q, sizeof q, "binary data, not text: was the file sent compressed or encrypted?");
+        else
+            quote_sample(q, sizeof q, sample, sample_len);
         edi_position p = at ? *at : (edi_position){0};
         p.offset = junk_off;
         p.line = junk_line;
@@ -302,18 +327,18 @@ static edi_result find_header(edi_tokenizer *t, edi_findings *f, const edi_posit
         p.tag[0] = '\0';
         if (f && t->pos >= t->end && t->seen_interchange) {
             edi_findings_add(f, &p, EDI_LEVEL_INTERCHANGE, EDI_SEV_WARNING, EDI_SE_INVALID_OCCURRENCE, 0, 0,
-                             "%llu bytes after the last interchange were ignored (\"%s\"); "
+                             "%llu bytes after the last interchange were ignored (%s); "
                              "they are not EDIFACT",
                              (unsigned long long)skipped, q);
         } else if (f) {
             if (t->pos >= t->end)
                 edi_findings_add(f, &p, EDI_LEVEL_INTERCHANGE, EDI_SEV_ERROR, EDI_SE_MISSING, 0, 0,
-                                 "no interchange header (UNA or UNB) found in %llu bytes starting \"%s\": "
+                                 "no interchange header (UNA or UNB) found in %llu bytes (%s): "
                                  "this is not an EDIFACT interchange",
                                  (unsigned long long)skipped, q);
             else
                 edi_findings_add(f, &p, EDI_LEVEL_INTERCHANGE, EDI_SEV_WARNING, EDI_SE_INVALID_OCCURRENCE, 0, 0,
-                                 "%llu bytes before the interchange header were ignored (\"%s\"); "
+                                 "%llu bytes before the interchange header were ignored (%s); "
                                  "ask the sender to send only the EDIFACT data",
                                  (unsigned long long)skipped, q);
         }
@@ -565,7 +590,17 @@ edi_result edi_tokenizer_next(edi_tokenizer *t, edi_segment *seg, edi_findings *
     }
     if (t->pos >= t->end && t->eof) {
         t->done = true;
-        return EDI_END;
+        if (t->seen_interchange)
+            return EDI_END;
+        uint64_t n = t->base + t->pos;
+        if (n)
+            report(t, f, at, t->pos, EDI_SEV_ERROR, EDI_SE_MISSING,
+                   "the file holds only %llu bytes of white space and line breaks: there is no interchange",
+                   (unsigned long long)n);
+        else
+            report(t, f, at, t->pos, EDI_SEV_ERROR, EDI_SE_MISSING,
+                   "the file is empty (0 bytes): there is no interchange");
+        return EDI_E_SYNTAX;
     }
     /* UNA can only start an interchange: one inside an interchange means the previous
      * one ended without UNZ (the reader reports that) and a new one begins. */

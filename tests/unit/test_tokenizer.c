@@ -193,8 +193,16 @@ static void test_not_edifact(void **state)
     render_free(&r);
 
     tokenize_mem("", 0, &r);
-    assert_int_equal(r.last, EDI_END);
+    assert_int_equal(r.last, EDI_E_SYNTAX);
     assert_int_equal(r.segments, 0);
+    assert_int_equal(r.findings.count, 1);
+    assert_non_null(strstr(r.findings.items[0].text, "empty"));
+    render_free(&r);
+
+    tokenize_mem("\r\n \n", 4, &r);
+    assert_int_equal(r.last, EDI_E_SYNTAX);
+    assert_int_equal(r.findings.count, 1);
+    assert_non_null(strstr(r.findings.items[0].text, "only 4 bytes of white space"));
     render_free(&r);
 }
 
