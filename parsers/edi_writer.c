@@ -4,6 +4,8 @@
  * buffer back, without a second buffer per segment. */
 #include "edi_writer.h"
 
+#include "edi_buf.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,11 +21,9 @@ struct edi_writer {
     bool need_una;          /* separators or charset call for UNA before each interchange */
     edi_charset *cs;
 
-    char *buf;
-    size_t len, cap;
+    edi_buf out;            /* the bytes written */
     size_t committed;       /* end of the segment's last non-empty value (or its tag) */
-    char *scratch;          /* a value encoded to the charset, before escaping */
-    size_t scratch_cap;
+    edi_buf scratch;        /* a value encoded to the charset, before escaping */
 
     bool in_segment;
     bool in_interchange;    /* a segment written since the start or the last UNZ */
@@ -154,36 +154,19 @@ void edi_writer_free(edi_writer *w)
     if (!w)
         return;
     edi_charset_free(w->cs);
-    free(w->buf);
-    free(w->scratch);
+    edi_buf_free(&w->out);
+    edi_buf_free(&w->scratch);
     free(w);
 }
 
 static bool reserve(edi_writer *w, size_t more)
 {
-    if (more > SIZE_MAX - w->len)
-        return false;
-    size_t need = w->len + more;
-    if (need <= w->cap)
-        return true;
-    size_t ncap = w->cap ? w->cap : 4096;
-    while (ncap < need)
-        ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-    char *n = realloc(w->buf, ncap);
-    if (!n)
-        return false;
-    w->buf = n;
-    w->cap = ncap;
-    return true;
+    return edi_buf_grow(&w->out, more);
 }
 
 static bool append(edi_writer *w, const char *s, size_t n)
 {
-    if (!reserve(w, n))
-        return false;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
-    return true;
+    return edi_buf_append(&w->out, s, n);
 }
 
 static bool append_char(edi_writer *w, char c)
@@ -229,7 +212,7 @@ edi_result edi_writer_begin_segment(edi_writer *w, const char *tag)
     memcpy(w->tag, tag, 4);
     w->in_segment = true;
     w->in_interchange = true;
-    w->committed = w->len;
+    w->committed = w->out.len;
     w->element = 0;
     w->component = 0;
 
@@ -261,8 +244,8 @@ edi_result edi_writer_element(edi_writer *w, bool repeat)
         return EDI_E_ARG;
     /* Component separators after the last value belong to trailing empty components of
      * the element that ends here: drop them. */
-    while (w->len > w->committed && w->buf[w->len - 1] == w->sc.component)
-        w->len--;
+    while (w->out.len > w->committed && w->out.p[w->out.len - 1] == w->sc.component)
+        w->out.len--;
     if (!append_char(w, repeat ? w->sc.repetition : w->sc.element))
         return EDI_E_NOMEM;
     if (!repeat)
@@ -299,26 +282,21 @@ edi_result edi_writer_component(edi_writer *w, const char *value, size_t len)
     size_t need = EDI_CHARSET_FROM_UTF8_MAX(len);
     if (need / 3 != len)
         return EDI_E_LIMIT;
-    if (need > w->scratch_cap) {
-        char *n = realloc(w->scratch, need);
-        if (!n)
-            return EDI_E_NOMEM;
-        w->scratch = n;
-        w->scratch_cap = need;
-    }
+    if (!edi_buf_grow(&w->scratch, need))
+        return EDI_E_NOMEM;
     edi_charset_issue issue;
-    size_t n = edi_charset_from_utf8(w->cs, value, len, w->scratch, w->scratch_cap, &issue);
+    size_t n = edi_charset_from_utf8(w->cs, value, len, w->scratch.p, w->scratch.cap, &issue);
     note_issue(w, &issue);
 
     size_t escapes = 0;
     for (size_t i = 0; i < n; i++)
-        if (is_service_char(w, w->scratch[i]))
+        if (is_service_char(w, w->scratch.p[i]))
             escapes++;
     if (escapes && !w->sc.release) {
         char c = 0;
         for (size_t i = 0; i < n && !c; i++)
-            if (is_service_char(w, w->scratch[i]))
-                c = w->scratch[i];
+            if (is_service_char(w, w->scratch.p[i]))
+                c = w->scratch.p[i];
         snprintf(w->warning, sizeof w->warning,
                  "segment %s, element %u, component %u: the value contains the service character "
                  "\"%c\" and there is no release character to escape it", w->tag, w->element,
@@ -328,12 +306,12 @@ edi_result edi_writer_component(edi_writer *w, const char *value, size_t len)
     if (!reserve(w, n + escapes))
         return EDI_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        char c = w->scratch[i];
+        char c = w->scratch.p[i];
         if (is_service_char(w, c))
-            w->buf[w->len++] = w->sc.release;
-        w->buf[w->len++] = c;
+            w->out.p[w->out.len++] = w->sc.release;
+        w->out.p[w->out.len++] = c;
     }
-    w->committed = w->len;
+    w->committed = w->out.len;
     return EDI_OK;
 }
 
@@ -341,7 +319,7 @@ edi_result edi_writer_end_segment(edi_writer *w)
 {
     if (!w || !w->in_segment)
         return EDI_E_ARG;
-    w->len = w->committed;
+    w->out.len = w->committed;
     w->in_segment = false;
     if (!append_char(w, w->sc.terminator) || !append(w, w->line_break, strlen(w->line_break)))
         return EDI_E_NOMEM;
@@ -408,8 +386,8 @@ unsigned edi_writer_groups(const edi_writer *w)
 const char *edi_writer_data(const edi_writer *w, size_t *len)
 {
     if (len)
-        *len = w->len;
-    return w->buf ? w->buf : "";
+        *len = w->out.len;
+    return w->out.p ? w->out.p : "";
 }
 
 const char *edi_writer_warning(const edi_writer *w)

@@ -6,6 +6,8 @@
  * ever read. */
 #include "edi_xml.h"
 
+#include "edi_buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -31,26 +33,6 @@ static void say(char *why, size_t why_n, const char *fmt, ...)
     va_end(ap);
 }
 
-typedef struct {
-    char *p;
-    size_t cap;
-} scratch;
-
-static bool scratch_reserve(scratch *s, size_t n)
-{
-    if (n <= s->cap)
-        return true;
-    size_t cap = s->cap ? s->cap : 256;
-    while (cap < n)
-        cap = cap > SIZE_MAX / 2 ? n : cap * 2;
-    char *p = realloc(s->p, cap);
-    if (!p)
-        return false;
-    s->p = p;
-    s->cap = cap;
-    return true;
-}
-
 /* ==== building the tree ========================================================== */
 
 typedef struct {
@@ -66,7 +48,7 @@ typedef struct {
     unsigned messages;               /* messages of the current interchange */
     const edi_message_def *service;  /* service segment definitions, or NULL */
     edi_charset *fallback;           /* UTF-8, for interchanges whose charset is unknown */
-    scratch raw, utf8, xml;
+    edi_buf raw, utf8, xml;
     bool nomem;
 } builder;
 
@@ -136,7 +118,7 @@ static bool decode(builder *b, const edi_interchange_info *ic, const char *in, s
         cs = b->fallback;
     }
     size_t max = EDI_CHARSET_TO_UTF8_MAX(len);
-    if (!scratch_reserve(&b->utf8, max + 1) || !scratch_reserve(&b->xml, max * 3 + 1)) {
+    if (!edi_buf_grow(&b->utf8, max + 1) || !edi_buf_grow(&b->xml, max * 3 + 1)) {
         b->nomem = true;
         return false;
     }
@@ -185,7 +167,7 @@ static bool add_value_attr(builder *b, const edi_interchange_info *ic, xmlNodePt
 /* The raw bytes of a component with release characters removed, in b->raw. */
 static bool component_bytes(builder *b, const edi_segment *seg, const edi_component *c, size_t *len)
 {
-    if (!scratch_reserve(&b->raw, (size_t)c->len + 1)) {
+    if (!edi_buf_grow(&b->raw, (size_t)c->len + 1)) {
         b->nomem = true;
         return false;
     }
@@ -515,9 +497,9 @@ static edi_result build(int fd, const char *buf, size_t len, bool from_fd,
     };
     edi_result r = from_fd ? edi_reader_run_fd(fd, opt, &h, f) : edi_reader_run_mem(buf, len, opt, &h, f);
     edi_charset_free(b.fallback);
-    free(b.raw.p);
-    free(b.utf8.p);
-    free(b.xml.p);
+    edi_buf_free(&b.raw);
+    edi_buf_free(&b.utf8);
+    edi_buf_free(&b.xml);
     if (b.nomem || r == EDI_E_NOMEM) {
         xmlFreeDoc(b.doc);
         return EDI_E_NOMEM;
@@ -619,7 +601,7 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
         say(why, why_n, "cannot open it: %s", strerror(errno));
         return EDI_E_IO;
     }
-    scratch s = { NULL, 0 };
+    edi_buf s = { 0 };
     size_t len = 0;
     edi_result r = EDI_OK;
     struct stat st;
@@ -633,7 +615,7 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
             r = EDI_E_LIMIT;
             break;
         }
-        if (!scratch_reserve(&s, (expect > len ? expect : len) + 65536)) {
+        if (!edi_buf_grow(&s, (expect > len ? expect : len) + 65536)) {
             say(why, why_n, "out of memory");
             r = EDI_E_NOMEM;
             break;
@@ -656,7 +638,7 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
     close(fd);
     if (r == EDI_OK)
         r = edi_xml_parse_mem(s.p, len, out, why, why_n);
-    free(s.p);
+    edi_buf_free(&s);
     return r;
 }
 
@@ -670,7 +652,7 @@ typedef struct {
     bool convert_date;          /* the caller changes the syntax version: convert UNB 0017 */
     int version;                /* the syntax version being written */
     bool repetitions;           /* ... and whether it has a repetition separator */
-    scratch out;
+    edi_buf out;
     size_t out_len;
     char *why;
     size_t why_n;
@@ -1203,7 +1185,7 @@ static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writ
         const char *w = edi_writer_warning(s->w);
         if (w)
             warn_once(s, "%s", w);
-        if (!scratch_reserve(&s->out, s->out_len + len + 1)) {
+        if (!edi_buf_grow(&s->out, s->out_len + len + 1)) {
             say(s->why, s->why_n, "out of memory");
             r = EDI_E_NOMEM;
         } else {
@@ -1259,7 +1241,7 @@ edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_out
         free(s.out.p);
         return r;
     }
-    if (!s.out.p && !scratch_reserve(&s.out, 1)) {
+    if (!s.out.p && !edi_buf_grow(&s.out, 1)) {
         say(why, why_n, "out of memory");
         return EDI_E_NOMEM;
     }
