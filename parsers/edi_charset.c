@@ -80,16 +80,6 @@ struct edi_charset {
 
 static const unsigned char REPLACEMENT[3] = {0xEF, 0xBF, 0xBD}; /* U+FFFD */
 
-static void say(char *buf, size_t n, const char *fmt, ...)
-{
-    if (!buf || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
-
 /* Length of the well-formed UTF-8 sequence at p (1 to 4) with its code point in *cp; or,
  * when the sequence is ill-formed, 0 and in *bad the length of its maximal subpart (at
  * least 1), which is what one U+FFFD replaces (Unicode ch. 3, "U+FFFD Substitution of
@@ -341,7 +331,7 @@ static edi_result fill_from_iconv(const char *code, utf8_char table[256], char *
 {
     iconv_t cd = iconv_open("UTF-8", code);
     if (cd == (iconv_t)-1) {
-        say(why, why_n,
+        edi_say(why, why_n,
             "the C library cannot convert %s (iconv_open failed): install the glibc "
             "character set modules (gconv)",
             code);
@@ -410,21 +400,21 @@ static edi_result refuse(const set_def *set, const char *quoted, bool as_overrid
                          size_t why_n)
 {
     if (set && set->kind == SET_UNSUPPORTED)
-        say(why, why_n,
+        edi_say(why, why_n,
             "UNOX (ISO 2022 code extension) is not supported: agree UNOC, UNOW or UNOY "
             "with the sender");
     else if (as_override)
-        say(why, why_n,
+        edi_say(why, why_n,
             "charset override \"%s\" is not known: use a syntax identifier (UNOA to UNOY, "
             "not UNOX), UTF-8 or WINDOWS-1252",
             quoted);
     else if (set)
-        say(why, why_n,
+        edi_say(why, why_n,
             "\"%s\" is not a syntax identifier; it can only be used as a partner's charset "
             "override",
             quoted);
     else
-        say(why, why_n,
+        edi_say(why, why_n,
             "unknown character set: syntax identifier \"%s\" is not one of UNOA to UNOY, so "
             "its values cannot be decoded; set the partner's charset override to the "
             "character set the sender really uses",
@@ -436,7 +426,7 @@ edi_result edi_charset_open(const char *syntax_id, const char *override, edi_cha
                             char *why, size_t why_n)
 {
     if (!out || !syntax_id) {
-        say(why, why_n, "edi_charset_open needs a syntax identifier and a place for the result");
+        edi_say(why, why_n, "edi_charset_open needs a syntax identifier and a place for the result");
         return EDI_E_ARG;
     }
     *out = NULL;
@@ -457,7 +447,7 @@ edi_result edi_charset_open(const char *syntax_id, const char *override, edi_cha
 
     edi_charset *cs = calloc(1, sizeof *cs);
     if (!cs) {
-        say(why, why_n, "out of memory");
+        edi_say(why, why_n, "out of memory");
         return EDI_E_NOMEM;
     }
     cs->set = set;
@@ -698,21 +688,21 @@ bool edi_charset_mislabel_hint(const edi_charset *cs, const char *in, size_t len
     case EDI_GUESS_UTF8:
         if (set->kind == SET_UTF8)
             return false;
-        say(hint, hint_n,
+        edi_say(hint, hint_n,
             "%s but the bytes look like UTF-8; set the partner's charset override to UTF-8",
             now);
         return true;
     case EDI_GUESS_WINDOWS_1252:
         if (!(latin || set->kind == SET_UTF8))
             return false;
-        say(hint, hint_n,
+        edi_say(hint, hint_n,
             "%s but the bytes look like Windows-1252; set the partner's charset override "
             "to WINDOWS-1252",
             now);
         return true;
     case EDI_GUESS_8BIT:
         if (set->kind == SET_UTF8) {
-            say(hint, hint_n,
+            edi_say(hint, hint_n,
                 "%s but the bytes are not UTF-8; find out which 8-bit character set the "
                 "sender uses (often WINDOWS-1252 or UNOC) and set it as the partner's "
                 "charset override",
@@ -720,7 +710,7 @@ bool edi_charset_mislabel_hint(const edi_charset *cs, const char *in, size_t len
             return true;
         }
         if (set->kind == SET_LEVEL_A || set->kind == SET_LEVEL_B) {
-            say(hint, hint_n,
+            edi_say(hint, hint_n,
                 "%s but the bytes use 8 bits; find out which character set the sender uses "
                 "(often UNOC or WINDOWS-1252) and set it as the partner's charset override",
                 now);

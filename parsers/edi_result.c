@@ -1,5 +1,8 @@
 #include "edi_result.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *edi_result_str(edi_result r)
 {
     switch (r) {
@@ -17,4 +20,14 @@ const char *edi_result_str(edi_result r)
     case EDI_RESULT_COUNT: break;
     }
     return "unknown error";
+}
+
+void edi_say(char *why, size_t why_n, const char *fmt, ...)
+{
+    if (!why || !why_n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_n, fmt, ap);
+    va_end(ap);
 }

@@ -4,6 +4,8 @@
 #ifndef EDI_RESULT_H
 #define EDI_RESULT_H
 
+#include <stddef.h>
+
 typedef enum {
     EDI_OK = 0,
     EDI_END,            /* no more data: normal end of input */
@@ -21,5 +23,9 @@ typedef enum {
 
 /* A static English sentence for the code; never NULL. */
 const char *edi_result_str(edi_result r);
+
+/* Write the sentence that goes with a result into the caller's `why` buffer (which may be
+ * NULL or of size 0: then nothing is written). */
+void edi_say(char *why, size_t why_n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -50,18 +50,6 @@ void edi_writer_options_default(edi_writer_options *o)
     o->line_break = "";
 }
 
-static void say(char *why, size_t why_n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t why_n, const char *fmt, ...)
-{
-    if (!why || !why_n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_n, fmt, ap);
-    va_end(ap);
-}
-
 static bool is_alnum(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -80,24 +68,24 @@ static bool separators_usable(const edi_service_chars *sc, int version, char *wh
         if (!roles[i])
             continue;
         if (is_alnum(roles[i]) || roles[i] == ' ' || roles[i] == '\r' || roles[i] == '\n') {
-            say(why, why_n, "the %s \"%c\" cannot be used: separators must not be letters, digits, "
+            edi_say(why, why_n, "the %s \"%c\" cannot be used: separators must not be letters, digits, "
                 "blanks or line breaks", names[i], roles[i]);
             return false;
         }
         for (int j = i + 1; j < 5; j++)
             if (roles[i] == roles[j]) {
-                say(why, why_n, "\"%c\" is given as both %s and %s; each service character must be "
+                edi_say(why, why_n, "\"%c\" is given as both %s and %s; each service character must be "
                     "different", roles[i], names[i], names[j]);
                 return false;
             }
     }
     if (!sc->component || !sc->element || !sc->terminator) {
-        say(why, why_n, "the component separator, data element separator and segment terminator "
+        edi_say(why, why_n, "the component separator, data element separator and segment terminator "
             "must all be set");
         return false;
     }
     if (sc->decimal != '.' && sc->decimal != ',') {
-        say(why, why_n, "the decimal mark must be \".\" or \",\"");
+        edi_say(why, why_n, "the decimal mark must be \".\" or \",\"");
         return false;
     }
     return true;
@@ -120,11 +108,11 @@ edi_writer *edi_writer_new(const edi_writer_options *o, char *why, size_t why_n)
     const char *lb = o->line_break ? o->line_break : "";
     int version = o->syntax_version >= 4 ? 4 : 3;
     if (strcmp(lb, "") != 0 && strcmp(lb, "\n") != 0 && strcmp(lb, "\r\n") != 0) {
-        say(why, why_n, "the line break after segments must be empty, LF or CR LF");
+        edi_say(why, why_n, "the line break after segments must be empty, LF or CR LF");
         return NULL;
     }
     if (o->syntax_version > 4) {
-        say(why, why_n, "syntax version %d is not supported; versions 1 to 4 are", o->syntax_version);
+        edi_say(why, why_n, "syntax version %d is not supported; versions 1 to 4 are", o->syntax_version);
         return NULL;
     }
     if (!separators_usable(&o->sc, version, why, why_n))
@@ -132,7 +120,7 @@ edi_writer *edi_writer_new(const edi_writer_options *o, char *why, size_t why_n)
 
     edi_writer *w = calloc(1, sizeof *w);
     if (!w) {
-        say(why, why_n, "out of memory");
+        edi_say(why, why_n, "out of memory");
         return NULL;
     }
     if (edi_charset_open(charset, NULL, &w->cs, why, why_n) != EDI_OK) {

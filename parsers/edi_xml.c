@@ -21,18 +21,6 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
-static void say(char *why, size_t why_n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t why_n, const char *fmt, ...)
-{
-    if (!why || !why_n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_n, fmt, ap);
-    va_end(ap);
-}
-
 /* ==== building the tree ========================================================== */
 
 typedef struct {
@@ -543,14 +531,14 @@ edi_result edi_xml_parse_mem(const char *buf, size_t len, xmlDocPtr *out, char *
         return EDI_E_ARG;
     *out = NULL;
     if (len > EDI_XML_MAX_BYTES) {
-        say(why, why_n, "the EDIFACT-XML document has %zu bytes; at most %zu are accepted", len,
+        edi_say(why, why_n, "the EDIFACT-XML document has %zu bytes; at most %zu are accepted", len,
             EDI_XML_MAX_BYTES);
         return EDI_E_LIMIT;
     }
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt || !ctxt->sax) {
         xmlFreeParserCtxt(ctxt);
-        say(why, why_n, "out of memory");
+        edi_say(why, why_n, "out of memory");
         return EDI_E_NOMEM;
     }
     parse_guard guard = { false };
@@ -562,13 +550,13 @@ edi_result edi_xml_parse_mem(const char *buf, size_t len, xmlDocPtr *out, char *
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf ? buf : "", (int)len, NULL, NULL, options);
     edi_result r = EDI_OK;
     if (guard.doctype) {
-        say(why, why_n, "line %d: the document has a DOCTYPE; EDIFACT-XML has none, and DTDs are "
+        edi_say(why, why_n, "line %d: the document has a DOCTYPE; EDIFACT-XML has none, and DTDs are "
             "not read for safety", ctxt->input ? ctxt->input->line : 0);
         r = EDI_E_XML;
     } else if (!doc) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
         if (e && e->code == XML_ERR_NO_MEMORY) {
-            say(why, why_n, "out of memory");
+            edi_say(why, why_n, "out of memory");
             r = EDI_E_NOMEM;
         } else {
             char msg[200] = "not well-formed";
@@ -578,7 +566,7 @@ edi_result edi_xml_parse_mem(const char *buf, size_t len, xmlDocPtr *out, char *
                 while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
                     msg[--n] = '\0';
             }
-            say(why, why_n, "line %d: the document is not well-formed XML: %s", e ? e->line : 0, msg);
+            edi_say(why, why_n, "line %d: the document is not well-formed XML: %s", e ? e->line : 0, msg);
             r = EDI_E_XML;
         }
     }
@@ -598,7 +586,7 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        say(why, why_n, "cannot open it: %s", strerror(errno));
+        edi_say(why, why_n, "cannot open it: %s", strerror(errno));
         return EDI_E_IO;
     }
     edi_buf s = { 0 };
@@ -610,13 +598,13 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
     size_t expect = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
     for (;;) {
         if (len > EDI_XML_MAX_BYTES || expect > EDI_XML_MAX_BYTES) {
-            say(why, why_n, "the file is larger than %zu bytes, the most accepted for EDIFACT-XML",
+            edi_say(why, why_n, "the file is larger than %zu bytes, the most accepted for EDIFACT-XML",
                 EDI_XML_MAX_BYTES);
             r = EDI_E_LIMIT;
             break;
         }
         if (!edi_buf_grow(&s, (expect > len ? expect : len) + 65536)) {
-            say(why, why_n, "out of memory");
+            edi_say(why, why_n, "out of memory");
             r = EDI_E_NOMEM;
             break;
         }
@@ -627,7 +615,7 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            say(why, why_n, "cannot read it: %s", strerror(errno));
+            edi_say(why, why_n, "cannot read it: %s", strerror(errno));
             r = EDI_E_IO;
             break;
         }
@@ -738,7 +726,7 @@ static edi_result bad_tree(serializer *s, xmlNodePtr n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    say(s->why, s->why_n, "%s: %s", where(s, n), msg);
+    edi_say(s->why, s->why_n, "%s: %s", where(s, n), msg);
     return EDI_E_XML;
 }
 
@@ -764,7 +752,7 @@ static edi_result check_structure_child(serializer *s, xmlNodePtr parent, xmlNod
 static edi_result writer_error(serializer *s, xmlNodePtr n, edi_result r)
 {
     if (r == EDI_E_NOMEM) {
-        say(s->why, s->why_n, "out of memory");
+        edi_say(s->why, s->why_n, "out of memory");
         return r;
     }
     /* The writer refuses a value with arguments only when it has no release character for
@@ -784,7 +772,7 @@ static edi_result leaf_text(serializer *s, xmlNodePtr n, xmlChar **text)
             return bad_tree(s, n, "entity references are not allowed");
     *text = xmlNodeGetContent(n);
     if (!*text) {
-        say(s->why, s->why_n, "out of memory");
+        edi_say(s->why, s->why_n, "out of memory");
         return EDI_E_NOMEM;
     }
     return EDI_OK;
@@ -1162,18 +1150,18 @@ static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writ
             edi_result cr = edi_charset_open(o->charset, NULL, &cs, NULL, 0);
             edi_charset_free(cs);
             if (cr != EDI_OK) {
-                say(s->why, s->why_n, "%s", why);
+                edi_say(s->why, s->why_n, "%s", why);
                 return EDI_E_CHARSET;
             }
         }
         if (!why[0]) {
-            say(s->why, s->why_n, "out of memory");
+            edi_say(s->why, s->why_n, "out of memory");
             return EDI_E_NOMEM;
         }
         /* Separators and versions the caller chose are the caller's mistake; those taken
          * from the tree are the tree's. */
         if (o && o->sc.terminator && o->syntax_version) {
-            say(s->why, s->why_n, "%s", why);
+            edi_say(s->why, s->why_n, "%s", why);
             return EDI_E_ARG;
         }
         return bad_tree(s, ic, "%s", why);
@@ -1186,7 +1174,7 @@ static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writ
         if (w)
             warn_once(s, "%s", w);
         if (!edi_buf_grow(&s->out, s->out_len + len + 1)) {
-            say(s->why, s->why_n, "out of memory");
+            edi_say(s->why, s->why_n, "out of memory");
             r = EDI_E_NOMEM;
         } else {
             memcpy(s->out.p + s->out_len, data, len);
@@ -1219,7 +1207,7 @@ edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_out
     s.why_n = why_n;
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
-        say(why, why_n, "the document is empty: EDIFACT-XML starts with <edifact xmlns=\"%s\">", EDI_XML_NS);
+        edi_say(why, why_n, "the document is empty: EDIFACT-XML starts with <edifact xmlns=\"%s\">", EDI_XML_NS);
         return EDI_E_XML;
     }
     if (!named(root, "edifact"))
@@ -1242,7 +1230,7 @@ edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_out
         return r;
     }
     if (!s.out.p && !edi_buf_grow(&s.out, 1)) {
-        say(why, why_n, "out of memory");
+        edi_say(why, why_n, "out of memory");
         return EDI_E_NOMEM;
     }
     out->data = s.out.p;
