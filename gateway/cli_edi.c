@@ -441,7 +441,8 @@ static int cmd_from_xml(int argc, char **argv)
     if (r != EDI_OK) {
         fprintf(stderr, "gateway edi from-xml: %s: %s\n", argv[first], why[0] ? why : edi_result_str(r));
         edi_xml_output_free(&out);
-        return EXIT_FINDINGS;
+        /* Options that cannot be honoured are a usage error; a bad tree is a finding. */
+        return r == EDI_E_ARG || r == EDI_E_CHARSET ? EXIT_UNREADABLE : EXIT_FINDINGS;
     }
     fwrite(out.data, 1, out.len, stdout);
     if (out.warning[0])

@@ -119,13 +119,15 @@ static void end_interchange(reader *r, bool have_unz)
     r->at.group_ref[0] = '\0';
 }
 
-static void begin_interchange(reader *r, const edi_segment *seg, bool has_unb)
+/* `started`: the tokenizer saw UNA/UNB at an interchange boundary (after UNZ or at the
+ * start); a UNB after a missing UNZ keeps the earlier UNA's separators but has no UNA. */
+static void begin_interchange(reader *r, const edi_segment *seg, bool has_unb, bool started)
 {
     memset(&r->ic, 0, sizeof r->ic);
     r->ic.index = ++r->interchanges;
     r->ic.has_unb = has_unb;
     r->ic.sc = *seg->sc;
-    r->ic.has_una = seg->sc->una;
+    r->ic.has_una = started && seg->sc->una;
     r->saw_group = r->saw_plain_message = false;
     r->ic_segments = 0;
     edi_strset_clear(&r->message_ids);
@@ -284,6 +286,10 @@ static void check_ref(reader *r, const edi_segment *seg, edi_level level, const 
 
 static void on_unz(reader *r, const edi_segment *seg)
 {
+    if (!r->ic.messages && !r->ic.groups)
+        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_LOWER_LEVEL_EMPTY, 0, 0,
+            "the interchange holds no message: an interchange carries at least one message "
+            "or functional group");
     if (r->state == ST_GROUP)
         add(r, EDI_LEVEL_GROUP, EDI_SE_MISSING, 0, 0,
             "functional group %s has no UNE trailer before UNZ", r->group_ref);
@@ -325,6 +331,9 @@ static void on_une(reader *r, const edi_segment *seg)
             "UNE without a preceding UNG");
         return;
     }
+    if (!r->group_messages)
+        add(r, EDI_LEVEL_GROUP, EDI_SE_LOWER_LEVEL_EMPTY, 0, 0,
+            "functional group %s holds no message", r->group_ref);
     check_count(r, seg, EDI_LEVEL_GROUP, "UNE count of messages", r->group_messages,
                 r->group_messages == 1 ? "message in the group" : "messages in the group");
     check_ref(r, seg, EDI_LEVEL_GROUP, "UNE", "UNG", r->group_ref);
@@ -542,7 +551,7 @@ static void set_at(reader *r, const edi_segment *seg)
     r->at.line = seg->line;
 }
 
-static void on_segment(reader *r, const edi_segment *seg)
+static void on_segment(reader *r, const edi_segment *seg, bool started)
 {
     const char *tag = seg->tag;
     bool unb = strcmp(tag, "UNB") == 0, unh = strcmp(tag, "UNH") == 0;
@@ -552,7 +561,7 @@ static void on_segment(reader *r, const edi_segment *seg)
     if (unb || r->state == ST_OUTSIDE) {
         if (r->ic_open)
             end_interchange(r, false);
-        begin_interchange(r, seg, unb);
+        begin_interchange(r, seg, unb, started);
         if (!unb) {
             set_at(r, seg);
             r->at.segment = 1;
@@ -668,7 +677,7 @@ static edi_result run(edi_tokenizer *t, const edi_reader_options *opt, const edi
     edi_segment seg;
     edi_result res;
     while ((res = edi_tokenizer_next(t, &seg, f, &r.at)) == EDI_OK) {
-        on_segment(&r, &seg);
+        on_segment(&r, &seg, edi_tokenizer_at_interchange_start(t));
         if (r.stop)
             break;
     }

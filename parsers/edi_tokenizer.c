@@ -499,16 +499,26 @@ static enum scan_status scan_segment(edi_tokenizer *t, size_t s, edi_segment *se
             }
             break;
         }
-        case C_REL:
-            if (p + 1 >= e)
+        case C_REL: {
+            /* In a wrapped file the released character may follow a line break: the
+             * release applies to the next character that is not a skipped line break. */
+            const unsigned char *q = p + 1;
+            while (!t->opt.keep_line_breaks && q < e && (cls[*q] == C_LF || cls[*q] == C_CR)) {
+                if (*q == '\n')
+                    (*lines)++;
+                seg->had_line_breaks = true;
+                q++;
+            }
+            if (q >= e)
                 return SCAN_MORE;
-            if (cls[p[1]] == C_DATA || cls[p[1]] == C_LF || cls[p[1]] == C_CR)
+            if (cls[*q] == C_DATA || cls[*q] == C_LF || cls[*q] == C_CR)
                 seg->had_stray_release = true;
-            if (p[1] == '\n')
+            if (*q == '\n')
                 (*lines)++;
             escaped = true;
-            p += 2;
+            p = q + 1;
             break;
+        }
         case C_LF:
             (*lines)++;
             /* fall through */
@@ -706,7 +716,10 @@ size_t edi_component_copy(const edi_segment *seg, const edi_component *c, char *
     for (uint32_t i = 0; i < c->len; i++) {
         char ch = c->p[i];
         if (rel && ch == rel && i + 1 < c->len) {
-            out[o++] = c->p[++i];
+            i++;
+            while (strip && i + 1 < c->len && (c->p[i] == '\n' || c->p[i] == '\r'))
+                i++;
+            out[o++] = c->p[i];
             continue;
         }
         if (strip && (ch == '\n' || ch == '\r'))

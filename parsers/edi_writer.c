@@ -275,6 +275,19 @@ edi_result edi_writer_component(edi_writer *w, const char *value, size_t len)
     edi_charset_issue issue;
     size_t n = edi_charset_from_utf8(w->cs, value, len, w->scratch.p, w->scratch.cap, &issue);
     note_issue(w, &issue);
+    /* A reader skips line breaks inside segments (wrapped files), so a value cannot carry
+     * one: it is written as a space, and said so. */
+    for (size_t i = 0; i < n; i++) {
+        char *c = &w->scratch.p[i];
+        if ((*c == '\n' || *c == '\r') && !is_service_char(w, *c)) {
+            if (!w->warning[0])
+                snprintf(w->warning, sizeof w->warning,
+                         "segment %s, element %u, component %u: a line break in the value was written "
+                         "as a space (EDIFACT values cannot hold line breaks)", w->tag, w->element,
+                         w->component);
+            *c = ' ';
+        }
+    }
 
     size_t escapes = 0;
     for (size_t i = 0; i < n; i++)

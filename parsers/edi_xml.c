@@ -638,6 +638,7 @@ typedef struct {
     char charset_id[17];        /* the storage of set_charset */
     int set_version;            /* UNB 0002 as written */
     bool convert_date;          /* the caller changes the syntax version: convert UNB 0017 */
+    bool previous_unterminated; /* the interchange written before had no UNZ */
     int version;                /* the syntax version being written */
     bool repetitions;           /* ... and whether it has a repetition separator */
     edi_buf out;
@@ -1109,6 +1110,15 @@ static edi_result interchange_options(serializer *s, xmlNodePtr ic, const edi_wr
                                 "e.g. \":+.? '\"");
         }
     }
+    /* Syntax version 4 added these repertoires; a version 3 UNB cannot name them. */
+    if (o && o->charset && wo->syntax_version < 4 &&
+        strstr(" UNOG UNOH UNOI UNOJ UNOK UNOL UNOW UNOX UNOY ", o->charset) &&
+        strlen(o->charset) == 4) {
+        edi_say(s->why, s->why_n, "the character set %s exists only in syntax version 4; "
+                "write the interchange with syntax version 4 (--syntax 4) or choose UNOA to UNOF",
+                o->charset);
+        return EDI_E_ARG;
+    }
     if (!o || !o->charset) {
         *charset = tree_setting(ic, "syntax", 1);
         wo->charset = *charset ? (const char *)*charset : "UNOC";
@@ -1127,6 +1137,14 @@ static edi_result interchange_options(serializer *s, xmlNodePtr ic, const edi_wr
     return EDI_OK;
 }
 
+static bool has_child_named(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr n = parent->children; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name))
+            return true;
+    return false;
+}
+
 static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writer_options *o)
 {
     edi_writer_options wo;
@@ -1136,6 +1154,11 @@ static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writ
         xmlFree(charset);
         return r;
     }
+    /* After an interchange without UNZ a reader still uses that interchange's separators;
+     * only a UNA tells it that a new interchange begins. */
+    if (s->previous_unterminated)
+        wo.force_una = true;
+    s->previous_unterminated = !has_child_named(ic, "UNZ");
     char why[256] = "";
     s->w = edi_writer_new(&wo, why, sizeof why);
     s->repetitions = wo.syntax_version >= 4 && wo.sc.repetition;

@@ -252,11 +252,19 @@ static int same_bytes(const edi_xml_output *a, const edi_xml_output *b)
     return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
+/* Where two outputs first differ, with some context from each. */
 static void dump_pair(const char *what, const edi_xml_output *a, const edi_xml_output *b)
 {
-    fprintf(stderr, "fuzz_validator: %s\n--- first (%zu bytes):\n%.*s\n--- second (%zu bytes):\n%.*s\n",
-            what, a->len, (int)(a->len > 4000 ? 4000 : a->len), a->data ? a->data : "", b->len,
-            (int)(b->len > 4000 ? 4000 : b->len), b->data ? b->data : "");
+    size_t i = 0, n = a->len < b->len ? a->len : b->len;
+    while (i < n && a->data[i] == b->data[i])
+        i++;
+    size_t from = i > 120 ? i - 120 : 0;
+    size_t a_to = a->len < i + 120 ? a->len : i + 120, b_to = b->len < i + 120 ? b->len : i + 120;
+    fprintf(stderr,
+            "fuzz_validator: %s\nfirst difference at byte %zu (lengths %zu and %zu)\n"
+            "--- first, bytes %zu..%zu:\n%.*s\n--- second, bytes %zu..%zu:\n%.*s\n--- end\n",
+            what, i, a->len, b->len, from, a_to, (int)(a_to - from), a->data ? a->data + from : "",
+            from, b_to, (int)(b_to - from), b->data ? b->data + from : "");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -350,14 +358,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             xmlFree(text);
         }
 
-        /* (b) our own output read back and written again */
+        /* (b) our own output read back and written again (a tree without interchanges
+         * writes nothing, and nothing is not an interchange) */
         edi_reader_options opt2;
         memset(&opt2, 0, sizeof opt2);
         opt2.directory = directory;
         edi_findings f3;
         edi_findings_init(&f3, 20);
         xmlDocPtr doc2 = NULL;
-        edi_result r3 = edi_xml_read_mem(out1.data, out1.len, &opt2, &doc2, &f3);
+        edi_result r3 = out1.len ? edi_xml_read_mem(out1.data, out1.len, &opt2, &doc2, &f3) : EDI_E_NOMEM;
         check_findings(&f3);
         edi_findings_free(&f3);
         if (r3 != EDI_E_NOMEM) {

@@ -211,6 +211,7 @@ is "$RUN_STATUS" 0 "'-' with the valid sample: exit 0"
 
 cat "$ERRORS" > "$TEST_TMP/pipe-in.edi"
 status=0
+# shellcheck disable=SC2002 # a pipe on purpose: standard input that is not a regular file
 out=$(cat "$TEST_TMP/pipe-in.edi" | timeout 60 "$GATEWAY" edi check - 2> /dev/null) || status=$?
 is "$status" 1 "'-' from a pipe (not a regular file): exit 1"
 is "$out" "$expected" "'-' from a pipe: the same findings"

@@ -152,6 +152,19 @@ static void test_line_breaks_and_bom(void **state)
     render_free(&r);
 }
 
+/* Wrapped at the release character: the release applies to the character after the
+ * line break, and a released line break is not data. */
+static void test_release_across_line_break(void **state)
+{
+    (void)state;
+    render_t r;
+    const char *in = "UNB+UNOA:3+S+R+200101:1000+9'FTX+AAI+++A?\r\n+B+C?\nD'UNZ+1+9'";
+    tokenize_mem(in, strlen(in), &r);
+    assert_string_equal(r.out, "UNB|UNOA:3|S|R|200101:1000|9\nFTX|AAI|||A+B|CD\nUNZ|1|9\n");
+    assert_int_equal(r.first_line_of_last, 3);
+    render_free(&r);
+}
+
 static void test_junk_before_header_reported(void **state)
 {
     (void)state;
@@ -374,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_release_parity),
         cmocka_unit_test(test_repetition_only_in_v4),
         cmocka_unit_test(test_line_breaks_and_bom),
+        cmocka_unit_test(test_release_across_line_break),
         cmocka_unit_test(test_junk_before_header_reported),
         cmocka_unit_test(test_not_edifact),
         cmocka_unit_test(test_trailing_junk_is_a_warning),
