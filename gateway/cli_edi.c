@@ -408,7 +408,7 @@ static int writer_options(const cmdline *c, edi_writer_options *wo, const char *
 static int cmd_from_xml(int argc, char **argv)
 {
     cmdline c;
-    int first = parse_cmdline(argc, argv, &c, "una syntax charset crlf lf");
+    int first = parse_cmdline(argc, argv, &c, "una syntax charset crlf lf formats");
     if (first < 0)
         return EXIT_UNREADABLE;
     if (c.help || first != argc - 1) {
@@ -422,7 +422,9 @@ static int cmd_from_xml(int argc, char **argv)
               "  --una CHARS      the six service characters, e.g. \":+.? '\" (UNA is then written)\n"
               "  --syntax 3|4     syntax version (default 3; 4 enables the repetition separator)\n"
               "  --charset ID     syntax identifier, e.g. UNOA, UNOC (default), UNOW, UNOY\n"
-              "  --crlf | --lf    a line break after each segment (default: none)\n",
+              "  --crlf | --lf    a line break after each segment (default: none)\n"
+              "  --formats DIR    the formats folder with edifact/: numbers in numeric elements are\n"
+              "                   written with the decimal mark of the UNA (default: the built-in path)\n",
               c.help ? stdout : stderr);
         return c.help ? 0 : EXIT_UNREADABLE;
     }
@@ -436,7 +438,9 @@ static int cmd_from_xml(int argc, char **argv)
         return EXIT_UNREADABLE;
     }
     edi_xml_output out = { 0 };
-    edi_result r = edi_xml_write(doc, have_writer_options(&c) ? &wo : NULL, &out, why, sizeof why);
+    edi_directory *dir = open_directory(&c.ro);
+    edi_result r = edi_xml_write(doc, have_writer_options(&c) ? &wo : NULL, dir, &out, why, sizeof why);
+    edi_directory_free(dir);
     xmlFreeDoc(doc);
     if (r != EDI_OK) {
         fprintf(stderr, "gateway edi from-xml: %s: %s\n", argv[first], why[0] ? why : edi_result_str(r));

@@ -307,6 +307,9 @@ static void on_unz(reader *r, const edi_segment *seg)
 
 static void on_ung(reader *r, const edi_segment *seg)
 {
+    if (!r->ic.has_unb)
+        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
+            "the functional group has no interchange header: UNB must come before UNG");
     if (r->state == ST_GROUP)
         add(r, EDI_LEVEL_GROUP, EDI_SE_MISSING, 0, 0,
             "functional group %s has no UNE trailer before the next UNG", r->group_ref);
@@ -562,19 +565,8 @@ static void on_segment(reader *r, const edi_segment *seg, bool started)
         if (r->ic_open)
             end_interchange(r, false);
         begin_interchange(r, seg, unb, started);
-        if (!unb) {
-            set_at(r, seg);
-            r->at.segment = 1;
-            if (unh)
-                warn(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
-                     "the message has no interchange envelope (UNB ... UNZ); it was checked on its own");
-            else
-                add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
-                    "segment %s comes before any interchange header: an interchange starts with UNB",
-                    seg->tag[0] ? seg->tag : "?");
-            if (r->h && r->h->interchange_begin && !r->stop)
-                r->stop = r->h->interchange_begin(r->h->ctx, &r->ic);
-        }
+        if (!unb && r->h && r->h->interchange_begin && !r->stop)
+            r->stop = r->h->interchange_begin(r->h->ctx, &r->ic);
     }
     if (r->state == ST_MESSAGE && unh) {
         set_at(r, seg);
@@ -618,6 +610,9 @@ static void on_segment(reader *r, const edi_segment *seg, bool started)
     const edi_placement *pl = NULL;
     edi_placement place;
     if (unh) {
+        if (!r->ic.has_unb)
+            warn(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
+                 "the message has no interchange envelope (UNB ... UNZ); it was checked on its own");
         on_unh(r, seg);
         if (r->h && r->h->message_begin && !r->stop)
             r->stop = r->h->message_begin(r->h->ctx, &r->ic, &r->msg);

@@ -641,6 +641,9 @@ typedef struct {
     bool previous_unterminated; /* the interchange written before had no UNZ */
     int version;                /* the syntax version being written */
     bool repetitions;           /* ... and whether it has a repetition separator */
+    char decimal;               /* the decimal mark being written (UNA position 3) */
+    edi_directory *dir;         /* NULL: numbers are written as the tree has them */
+    const edi_message_def *msg_def; /* the current message's definition, or NULL */
     edi_buf out;
     size_t out_len;
     char *why;
@@ -779,7 +782,27 @@ static edi_result leaf_text(serializer *s, xmlNodePtr n, xmlChar **text)
     return EDI_OK;
 }
 
-static edi_result write_component(serializer *s, xmlNodePtr n, const char *override)
+/* Syntax 1 to 3 accept only the decimal mark in force, so a number whose definition is
+ * numeric (n) is written with it: a tree mapped from a document that used the other mark
+ * still gives a valid interchange. Syntax 4 accepts both and numbers stay as they are. */
+static void decimal_mark_for_writing(const serializer *s, const edi_value_def *vd, char *text)
+{
+    if (!vd || vd->cls != EDI_CLASS_N || s->version >= 4)
+        return;
+    /* Only a well-formed number (-digits, one mark, digits) is touched: a bad value stays
+     * as it is so that the finding it earns still quotes it. */
+    char other = s->decimal == ',' ? '.' : ',';
+    char *p = text + (text[0] == '-');
+    size_t before = strspn(p, "0123456789");
+    if (!before || p[before] != other)
+        return;
+    size_t after = strspn(p + before + 1, "0123456789");
+    if (after && p[before + 1 + after] == '\0')
+        p[before] = s->decimal;
+}
+
+static edi_result write_component(serializer *s, xmlNodePtr n, const char *override,
+                                  const edi_value_def *vd)
 {
     edi_result r;
     if (override) {
@@ -789,6 +812,7 @@ static edi_result write_component(serializer *s, xmlNodePtr n, const char *overr
         r = leaf_text(s, n, &text);
         if (r != EDI_OK)
             return r;
+        decimal_mark_for_writing(s, vd, (char *)text);
         r = edi_writer_component(s->w, (const char *)text, strlen((const char *)text));
         xmlFree(text);
     }
@@ -803,14 +827,17 @@ static bool has_element_child(xmlNodePtr n)
     return false;
 }
 
-/* Element 1 of a segment as the tree has it, except that set[k] (when not NULL)
- * replaces component k + 1; components the tree lacks before a replaced one are empty. */
-static edi_result write_element(serializer *s, xmlNodePtr e, const char *const *set, unsigned n_set)
+/* An element as the tree has it, except that set[k] (when not NULL) replaces component
+ * k + 1; components the tree lacks before a replaced one are empty. `ed` is the
+ * element's definition when the directory knows it (for the decimal mark). */
+static edi_result write_element(serializer *s, xmlNodePtr e, const char *const *set, unsigned n_set,
+                                const edi_element_def *ed)
 {
     edi_result r;
     unsigned k = 0;
     if (!has_element_child(e)) {
-        if ((r = write_component(s, e, n_set ? set[0] : NULL)) != EDI_OK)
+        const edi_value_def *vd = ed && ed->n_values ? &ed->values[0] : NULL;
+        if ((r = write_component(s, e, n_set ? set[0] : NULL, vd)) != EDI_OK)
             return r;
         k = 1;
     } else {
@@ -819,13 +846,14 @@ static edi_result write_element(serializer *s, xmlNodePtr e, const char *const *
                 continue;
             if ((r = check_structure_child(s, e, c)) != EDI_OK)
                 return r;
-            if ((r = write_component(s, c, k < n_set ? set[k] : NULL)) != EDI_OK)
+            const edi_value_def *vd = ed && k < ed->n_values ? &ed->values[k] : NULL;
+            if ((r = write_component(s, c, k < n_set ? set[k] : NULL, vd)) != EDI_OK)
                 return r;
             k++;
         }
     }
     for (; k < n_set; k++)
-        if ((r = write_component(s, e, set[k] ? set[k] : "")) != EDI_OK)
+        if ((r = write_component(s, e, set[k] ? set[k] : "", NULL)) != EDI_OK)
             return r;
     return EDI_OK;
 }
@@ -857,6 +885,7 @@ static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *
         set[1] = ov->set[1];
         n_set = set[1] ? 2 : set[0] ? 1 : 0;
     }
+    const edi_segment_def *sd = s->msg_def ? edi_message_def_segment(s->msg_def, tag) : NULL;
     unsigned position = 0;
     for (xmlNodePtr e = seg->children; e; e = e->next) {
         if (ignorable(e))
@@ -881,10 +910,11 @@ static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *
             position++;
         bool first = position == 1 && !repeat;
         bool date = ov && ov->date && position == 4 && !repeat;
+        const edi_element_def *ed = sd && position <= sd->n_elements ? &sd->elements[position - 1] : NULL;
         if (date)
-            r = write_element(s, e, &ov->date, 1);
+            r = write_element(s, e, &ov->date, 1, NULL);
         else
-            r = write_element(s, e, first ? set : NULL, first ? n_set : 0);
+            r = write_element(s, e, first ? set : NULL, first ? n_set : 0, ed);
         if (r != EDI_OK)
             return r;
     }
@@ -892,7 +922,7 @@ static edi_result write_segment(serializer *s, xmlNodePtr seg, const overrides *
         if ((r = edi_writer_element(s->w, false)) != EDI_OK)
             return writer_error(s, seg, r);
         for (unsigned k = 0; k < n_set; k++)
-            if ((r = write_component(s, seg, set[k] ? set[k] : "")) != EDI_OK)
+            if ((r = write_component(s, seg, set[k] ? set[k] : "", NULL)) != EDI_OK)
                 return r;
     }
     r = edi_writer_end_segment(s->w);
@@ -966,6 +996,25 @@ static edi_result write_message_body(serializer *s, xmlNodePtr parent)
     return EDI_OK;
 }
 
+/* The directory's definition for a <message>, from its identifier attributes. */
+static const edi_message_def *message_def(serializer *s, xmlNodePtr msg)
+{
+    if (!s->dir)
+        return NULL;
+    static const char *const attrs[] = { "type", "version", "release", "agency", "association" };
+    xmlChar *v[5];
+    for (int i = 0; i < 5; i++)
+        v[i] = xmlGetProp(msg, BAD_CAST attrs[i]);
+    const edi_message_def *def = NULL;
+    if (v[0] && v[1] && v[2] && v[3] &&
+        edi_directory_find(s->dir, (const char *)v[0], (const char *)v[1], (const char *)v[2],
+                           (const char *)v[3], v[4] ? (const char *)v[4] : "", &def, NULL, 0) != EDI_OK)
+        def = NULL;
+    for (int i = 0; i < 5; i++)
+        xmlFree(v[i]);
+    return def;
+}
+
 static unsigned interchange_count(const edi_writer *w)
 {
     return edi_writer_groups(w) ? edi_writer_groups(w) : edi_writer_messages(w);
@@ -981,7 +1030,9 @@ static edi_result write_interchange_body(serializer *s, xmlNodePtr parent, bool 
             return r;
         const char *name = (const char *)n->name;
         if (!strcmp(name, "message")) {
+            s->msg_def = message_def(s, n);
             r = write_message_body(s, n);
+            s->msg_def = NULL;
         } else if (!strcmp(name, "group") && !in_group) {
             r = write_interchange_body(s, n, true);
         } else if (!strcmp(name, "UNB")) {
@@ -1162,6 +1213,7 @@ static edi_result write_interchange(serializer *s, xmlNodePtr ic, const edi_writ
     char why[256] = "";
     s->w = edi_writer_new(&wo, why, sizeof why);
     s->repetitions = wo.syntax_version >= 4 && wo.sc.repetition;
+    s->decimal = wo.sc.decimal ? wo.sc.decimal : '.';
     if (s->set_charset) {
         snprintf(s->charset_id, sizeof s->charset_id, "%s", s->set_charset);
         s->set_charset = s->charset_id;
@@ -1218,8 +1270,8 @@ void edi_xml_output_free(edi_xml_output *out)
     out->len = 0;
 }
 
-edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_output *out,
-                         char *why, size_t why_n)
+edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_directory *dir,
+                         edi_xml_output *out, char *why, size_t why_n)
 {
     if (!out)
         return EDI_E_ARG;
@@ -1228,6 +1280,7 @@ edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_out
     memset(&s, 0, sizeof s);
     s.why = why;
     s.why_n = why_n;
+    s.dir = dir;
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
         edi_say(why, why_n, "the document is empty: EDIFACT-XML starts with <edifact xmlns=\"%s\">", EDI_XML_NS);

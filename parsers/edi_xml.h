@@ -55,19 +55,17 @@ void edi_xml_output_free(edi_xml_output *out);
 
 /* Serialize every interchange of an EDIFACT-XML tree. `o` says how to write; its unset
  * fields (o itself NULL, charset NULL, syntax_version 0, sc.terminator '\0') take each
- * interchange's values from the tree: the attributes `syntax`, `version` and `una`, else
- * UNB S001, else UNOC, 3 and the default separators. So a tree read from a file is
- * written back as received. UNB S001 0001 and 0002 are written as the character set and
- * version used, so that the interchange says what it is (except for a character set we
- * cannot encode, e.g. IATB from the tree: its values are written as UTF-8, as the reader
- * decoded them, UNB keeps the identifier and out->warning says so). Counts in UNT, UNE
- * and UNZ are computed; their references are taken from the tree. Data elements and
- * components are positioned by their order; their names and `seg`, `offset` and `line`
- * are not read. Returns EDI_OK and the bytes in *out, or EDI_E_XML when the tree is not
- * EDIFACT-XML or its una/version attributes are unusable (`why` names the element and its
- * line), EDI_E_ARG for unusable options, EDI_E_CHARSET for a charset in `o` that cannot
- * be written, EDI_E_NOMEM; *out is then empty. */
-edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_xml_output *out,
-                         char *why, size_t why_n);
+ * interchange's values from the tree (attributes `syntax`, `version`, `una`), so that a
+ * tree read from a file is written back as received. A charset or syntax version given
+ * in `o` also replaces UNB S001 (0001 and 0002) in the output; a charset that syntax 3
+ * does not have (UNOW, UNOY, ...) with syntax 3 is refused (EDI_E_ARG). With a directory
+ * (`dir`, may be NULL), numbers in numeric data elements are written with the decimal
+ * mark in force when the syntax version (1 to 3) accepts only that one. Counts in UNT,
+ * UNE and UNZ are computed; their references are taken from the tree. `seg`, `offset`
+ * and `line` attributes are ignored. Returns EDI_OK and the bytes in *out, or EDI_E_XML
+ * when the tree is not EDIFACT-XML (`why` names the element and its line), EDI_E_ARG for
+ * unusable options, EDI_E_CHARSET, EDI_E_NOMEM. */
+edi_result edi_xml_write(xmlDocPtr doc, const edi_writer_options *o, edi_directory *dir,
+                         edi_xml_output *out, char *why, size_t why_n);
 
 #endif

@@ -239,7 +239,7 @@ static edi_result write_tree(xmlDocPtr doc, edi_xml_output *out)
 {
     char why[512];
     why[0] = '\0';
-    edi_result r = edi_xml_write(doc, NULL, out, why, sizeof why);
+    edi_result r = edi_xml_write(doc, NULL, NULL, out, why, sizeof why);
     if (r != EDI_OK && why[0] == '\0')
         fail("edi_xml_write failed without saying why");
     if (r == EDI_OK && out->len > 0 && !out->data)

@@ -68,7 +68,7 @@ static char *write_doc(xmlDocPtr doc, const edi_writer_options *o, char *warning
 {
     char why[512] = "";
     edi_xml_output out;
-    edi_result r = edi_xml_write(doc, o, &out, why, sizeof why);
+    edi_result r = edi_xml_write(doc, o, NULL, &out, why, sizeof why);
     if (r != EDI_OK)
         fail_msg("%s: edi_xml_write: %s (%s)", current_file, why, edi_result_str(r));
     assert_non_null(out.data);
@@ -97,7 +97,7 @@ static void expect_write_error(const char *xml, const edi_writer_options *o, edi
     xmlDocPtr doc = parse_text(xml);
     edi_xml_output out;
     why[0] = '\0';
-    assert_int_equal(edi_xml_write(doc, o, &out, why, why_n), want);
+    assert_int_equal(edi_xml_write(doc, o, NULL, &out, why, why_n), want);
     assert_null(out.data);
     assert_true(why[0] != '\0');
     xmlFreeDoc(doc);
@@ -795,7 +795,7 @@ static void test_bad_xml_gives_clear_errors(void **state)
     assert_non_null(strstr(why, "expected <interchange>"));
 
     edi_xml_output out;
-    assert_int_equal(edi_xml_write(NULL, &o, &out, why, sizeof why), EDI_E_XML);
+    assert_int_equal(edi_xml_write(NULL, &o, NULL, &out, why, sizeof why), EDI_E_XML);
     assert_non_null(strstr(why, "empty"));
 }
 
@@ -834,7 +834,7 @@ static void test_damaged_xml_never_crashes(void **state)
             continue;
         }
         edi_xml_output out;
-        if (edi_xml_write(d, NULL, &out, why, sizeof why) == EDI_OK)
+        if (edi_xml_write(d, NULL, NULL, &out, why, sizeof why) == EDI_OK)
             edi_xml_output_free(&out);
         else
             assert_true(why[0] != '\0');
@@ -842,6 +842,50 @@ static void test_damaged_xml_never_crashes(void **state)
     }
     free(buf);
     xmlFree(mem);
+}
+
+/* With the directory, numbers in numeric elements take the decimal mark in force for
+ * syntax 3; text, bad numbers and syntax 4 are left alone; without it nothing changes. */
+static void test_write_decimal_mark_with_directory(void **state)
+{
+    (void)state;
+    const char *edi = "UNB+UNOC:3+S+R+261126:0930+R1'UNH+1+ORDERS:D:96A:UN'BGM+220+PO 1.5+9'"
+                      "DTM+137:20261126:102'NAD+BY+1::9'LIN+1++4006381333931:EN'QTY+21:12.5'"
+                      "QTY+21:-0.75'QTY+21:1.2.3'PRI+AAA:3.95'UNS+S'UNT+11+1'UNZ+1+R1'";
+    edi_findings f;
+    edi_findings_init(&f, 0);
+    xmlDocPtr doc = read_text(edi, true, &f);
+    edi_writer_options o;
+    edi_writer_options_default(&o);
+    o.sc.decimal = ',';
+    o.force_una = true;
+    edi_xml_output out;
+    char why[256] = "";
+    assert_int_equal(edi_xml_write(doc, &o, directory, &out, why, sizeof why), EDI_OK);
+    char *text = strndup(out.data, out.len);
+    assert_non_null(strstr(text, "QTY+21:12,5'"));
+    assert_non_null(strstr(text, "QTY+21:-0,75'"));
+    assert_non_null(strstr(text, "QTY+21:1.2.3'"));
+    assert_non_null(strstr(text, "PRI+AAA:3,95'"));
+    assert_non_null(strstr(text, "BGM+220+PO 1.5+9'"));
+    free(text);
+    edi_xml_output_free(&out);
+
+    assert_int_equal(edi_xml_write(doc, &o, NULL, &out, why, sizeof why), EDI_OK);
+    text = strndup(out.data, out.len);
+    assert_non_null(strstr(text, "QTY+21:12.5'"));
+    free(text);
+    edi_xml_output_free(&out);
+
+    o.syntax_version = 4;
+    o.charset = "UNOC";
+    assert_int_equal(edi_xml_write(doc, &o, directory, &out, why, sizeof why), EDI_OK);
+    text = strndup(out.data, out.len);
+    assert_non_null(strstr(text, "QTY+21:12.5'"));
+    free(text);
+    edi_xml_output_free(&out);
+    xmlFreeDoc(doc);
+    edi_findings_free(&f);
 }
 
 int main(void)
@@ -861,6 +905,7 @@ int main(void)
         cmocka_unit_test(test_write_options_from_tree),
         cmocka_unit_test(test_bad_xml_gives_clear_errors),
         cmocka_unit_test(test_damaged_xml_never_crashes),
+        cmocka_unit_test(test_write_decimal_mark_with_directory),
     };
     return cmocka_run_group_tests(tests, open_directory, close_directory);
 }
