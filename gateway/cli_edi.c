@@ -121,8 +121,15 @@ static edi_directory *open_directory(const read_opts *ro)
 {
     if (ro->no_directory)
         return NULL;
-    char path[4096];
-    edi_directory *d = edi_directory_open(edifact_dir(ro, path, sizeof path));
+    char path[4096], probe[4200];
+    edifact_dir(ro, path, sizeof path);
+    snprintf(probe, sizeof probe, "%s/service/v3.edd", path);
+    if (access(probe, R_OK) != 0) {
+        fprintf(stderr, "gateway: no EDIFACT directory definitions in %s (%s); give the formats "
+                "folder with --formats or EDI_FORMATS_DIR, or use --envelope-only\n", path, strerror(errno));
+        return NULL;
+    }
+    edi_directory *d = edi_directory_open(path);
     if (!d)
         fprintf(stderr, "gateway: out of memory opening the directory definitions\n");
     return d;
@@ -199,7 +206,7 @@ static int parse_cmdline(int argc, char **argv, cmdline *c, const char *allowed)
         if (o == 'h')
             o = OPT_HELP, name = "help";
         if (o == '?' || !name || (o != OPT_HELP && !strstr(allowed, name))) {
-            fprintf(stderr, "gateway %s: unknown option \"%s\"; see --help\n", argv[0], argv[optind - 1]);
+            fprintf(stderr, "gateway edi %s: unknown option \"%s\"; see --help\n", argv[0], argv[optind - 1]);
             return -1;
         }
         switch (o) {
@@ -208,13 +215,23 @@ static int parse_cmdline(int argc, char **argv, cmdline *c, const char *allowed)
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
             if (*end || optarg[0] == '-') {
-                fprintf(stderr, "gateway %s: --max-findings needs a number, not \"%s\"\n", argv[0], optarg);
+                fprintf(stderr, "gateway edi %s: --max-findings needs a number, not \"%s\"\n", argv[0], optarg);
                 return -1;
             }
             c->ro.max_findings = v;
             break;
         }
-        case OPT_CHARSET: c->ro.charset = optarg; break;
+        case OPT_CHARSET: {
+            char why[256];
+            edi_charset *cs = NULL;
+            if (edi_charset_open("UNOC", optarg, &cs, why, sizeof why) != EDI_OK) {
+                fprintf(stderr, "gateway edi %s: --charset-override: %s\n", argv[0], why);
+                return -1;
+            }
+            edi_charset_free(cs);
+            c->ro.charset = optarg;
+            break;
+        }
         case OPT_STRICT: c->ro.strict_charset = true; break;
         case OPT_ENVELOPE: c->ro.no_directory = true; break;
         case OPT_FORMATS: c->ro.formats = optarg; break;
@@ -222,7 +239,7 @@ static int parse_cmdline(int argc, char **argv, cmdline *c, const char *allowed)
         case OPT_UNA: c->una = optarg; break;
         case OPT_SYNTAX:
             if (strcmp(optarg, "3") && strcmp(optarg, "4")) {
-                fprintf(stderr, "gateway %s: --syntax is 3 or 4, not \"%s\"\n", argv[0], optarg);
+                fprintf(stderr, "gateway edi %s: --syntax is 3 or 4, not \"%s\"\n", argv[0], optarg);
                 return -1;
             }
             c->syntax = optarg[0] - '0';

@@ -95,7 +95,7 @@ static void end_interchange(reader *r, bool have_unz)
     if (!have_unz && r->ic.has_unb)
         add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 0, 0,
             "interchange %s has no UNZ trailer: the file may be cut off; ask the sender to send it again",
-            r->ic.control_ref);
+            r->ic.control_ref[0] ? r->ic.control_ref : "(without reference)");
     r->ic.has_unz = have_unz;
     if (r->h && r->h->interchange_end && !r->stop)
         r->stop = r->h->interchange_end(r->h->ctx, &r->ic);
@@ -228,8 +228,12 @@ static void on_unb(reader *r, const edi_segment *seg)
     } else {
         char q[24];
         edi_quote(q, sizeof q, ver, strlen(ver), 8);
-        add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_SYNTAX_LEVEL_NOT_SUPPORTED, 1, 2,
-            "syntax version \"%s\" is not supported: ISO 9735 versions 1 to 4 are", q);
+        if (!ver[0])
+            add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_MISSING, 1, 2,
+                "the syntax version (S001 0002) is missing; it is 1 to 4, e.g. UNOC:3");
+        else
+            add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_SYNTAX_LEVEL_NOT_SUPPORTED, 1, 2,
+                "syntax version \"%s\" is not supported: ISO 9735 versions 1 to 4 are", q);
     }
     if (ic->syntax_id[0] || r->opt->charset_override) {
         char why[256];

@@ -240,4 +240,14 @@ like "$RUN_STDERR" 'no-such-command' "gateway edi no-such-command: the message n
 run_gateway edi check
 is "$RUN_STATUS" 2 "gateway edi check without a file: exit 2"
 
+# Settings that cannot work are refused before any file is read.
+run_gateway edi check --charset-override NO-SUCH "$VALID"
+is "$RUN_STATUS" 2 "--charset-override with an unknown charset: exit 2"
+like "$RUN_STDERR" 'NO-SUCH.*not known' "--charset-override with an unknown charset: says so"
+run_gateway edi check --formats "$TEST_TMP/no-such-folder" "$VALID"
+is "$RUN_STATUS" 2 "--formats without directory definitions: exit 2"
+like "$RUN_STDERR" 'no EDIFACT directory definitions' "--formats without directory definitions: says so"
+run_gateway edi check --formats "$TEST_TMP/no-such-folder" --envelope-only "$VALID"
+is "$RUN_STATUS" 0 "--envelope-only needs no directory definitions"
+
 done_testing

@@ -235,7 +235,7 @@ like "$RUN_STDOUT" '"ABCDE" is not a segment tag' "five-letter tag: reported"
 printf "%sUNZ+0+R1'" "$HEAD" > "$M/no-messages.edi"
 run_gateway edi check "$M/no-messages.edi"
 sane "an interchange without messages"
-todo_is "$RUN_STATUS" 1 "an interchange without messages: exit 1 (0085 code 32, lower level empty)" \
-    "bug: UNB..UNZ+0 with no message is reported valid"
+is "$RUN_STATUS" 1 "an interchange without messages: exit 1 (0085 code 32, lower level empty)"
+like "$RUN_STDOUT" 'holds no message' "an interchange without messages: the finding says so"
 
 done_testing
