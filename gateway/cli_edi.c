@@ -369,8 +369,8 @@ static int cmd_to_xml(int argc, char **argv)
     }
     edi_findings f;
     edi_findings_init(&f, c.ro.max_findings);
-    xmlDocPtr doc = NULL;
-    edi_result r = edi_xml_read_fd(fd, &opt, &doc, &f);
+    /* Streamed: memory follows the largest message, not the file. */
+    edi_result r = edi_xml_stream_fd(fd, &opt, stdout, &f);
     if (fd != STDIN_FILENO)
         close(fd);
     char line[512];
@@ -379,11 +379,13 @@ static int cmd_to_xml(int argc, char **argv)
         fprintf(stderr, "%s\n", line);
     }
     int status = f.errors ? EXIT_FINDINGS : EXIT_VALID;
-    if (doc) {
-        xmlDocFormatDump(stdout, doc, 1);
-        xmlFreeDoc(doc);
-    } else {
-        fprintf(stderr, "gateway edi to-xml: %s: %s\n", argv[first], edi_result_str(r));
+    if (ferror(stdout)) {
+        fprintf(stderr, "gateway edi to-xml: %s: cannot write the XML to standard output\n",
+                argv[first]);
+        status = EXIT_UNREADABLE;
+    } else if (r == EDI_E_NOMEM || r == EDI_E_ARG) {
+        fprintf(stderr, "gateway edi to-xml: %s: %s; the XML written is incomplete\n", argv[first],
+                edi_result_str(r));
         status = EXIT_UNREADABLE;
     }
     edi_findings_free(&f);

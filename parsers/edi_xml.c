@@ -1,7 +1,9 @@
 /* Building: a reader handler appends one element per segment to the open interchange,
  * group, message or segment group; the validator's placement says which groups close and
- * open before a segment. Serializing: a walk over the tree with one edi_writer per
- * interchange, so that each interchange can keep its own separators and character set.
+ * open before a segment. Streaming: the same builder, writing and freeing each node of
+ * the tree as soon as it is complete. Serializing: a walk over the tree with one
+ * edi_writer per interchange, so that each interchange can keep its own separators and
+ * character set.
  * Parsing: libxml2 with a DOCTYPE refused as soon as it starts, so no DTD or entity is
  * ever read. */
 #include "edi_xml.h"
@@ -20,6 +22,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlsave.h>
 
 /* ==== building the tree ========================================================== */
 
@@ -38,7 +41,16 @@ typedef struct {
     edi_charset *fallback;           /* UTF-8, for interchanges whose charset is unknown */
     edi_buf raw, utf8, xml;
     bool nomem;
+    /* Streaming (edi_xml_stream_fd) only, else NULL: where complete nodes are written
+     * before they are freed; libxml2's serializer for them, writing into `text`; the
+     * containers whose start tag is written, by level (<edifact>, <interchange>, <group>). */
+    FILE *out;
+    xmlSaveCtxtPtr save;
+    xmlBufferPtr text;
+    xmlNodePtr started[3];
 } builder;
+
+static bool stream_flush(builder *b);
 
 static xmlNodePtr add_element(builder *b, xmlNodePtr parent, const char *name)
 {
@@ -327,7 +339,7 @@ static int on_interchange_end(void *ctx, const edi_interchange_info *ic)
     (void)ic;
     b->ic = b->group = b->msg = NULL;
     b->depth = 0;
-    return 0;
+    return stream_flush(b) ? 0 : EDI_E_IO;
 }
 
 static int on_message_end(void *ctx, const edi_interchange_info *ic, const edi_message_info *m)
@@ -338,7 +350,9 @@ static int on_message_end(void *ctx, const edi_interchange_info *ic, const edi_m
         add_attr(b, b->msg, "directory", m->def->directory);
     b->msg = NULL;
     b->depth = 0;
-    return b->nomem ? EDI_E_NOMEM : 0;
+    if (b->nomem)
+        return EDI_E_NOMEM;
+    return stream_flush(b) ? 0 : EDI_E_IO;
 }
 
 /* Close and open segment groups as the validator placed the segment; returns the element
@@ -438,7 +452,61 @@ static int on_segment(void *ctx, const edi_interchange_info *ic, const edi_segme
         return EDI_E_NOMEM;
     if (!strcmp(tag, "UNE"))
         b->group = NULL;
-    return b->nomem ? EDI_E_NOMEM : 0;
+    if (b->nomem)
+        return EDI_E_NOMEM;
+    /* Outside a message the segment is complete: streaming need not keep it. */
+    return b->msg || stream_flush(b) ? 0 : EDI_E_IO;
+}
+
+/* A builder with an empty <edifact> document. */
+static edi_result builder_open(builder *b, const edi_reader_options *opt, edi_findings *f)
+{
+    memset(b, 0, sizeof *b);
+    b->opt = opt;
+    b->f = f;
+    b->doc = xmlNewDoc(BAD_CAST "1.0");
+    if (!b->doc)
+        return EDI_E_NOMEM;
+    /* Element and attribute names are few: interned once instead of copied per node
+     * (the document frees the dictionary). */
+    b->doc->dict = xmlDictCreate();
+    if (!b->doc->dict) {
+        xmlFreeDoc(b->doc);
+        return EDI_E_NOMEM;
+    }
+    b->root = xmlNewDocNode(b->doc, NULL, BAD_CAST "edifact", NULL);
+    if (!b->root) {
+        xmlFreeDoc(b->doc);
+        return EDI_E_NOMEM;
+    }
+    xmlDocSetRootElement(b->doc, b->root);
+    b->ns = xmlNewNs(b->root, BAD_CAST EDI_XML_NS, NULL);
+    if (!b->ns) {
+        xmlFreeDoc(b->doc);
+        return EDI_E_NOMEM;
+    }
+    xmlSetNs(b->root, b->ns);
+    return EDI_OK;
+}
+
+/* Read the input into b->doc (which the caller frees, also on error); EDI_E_NOMEM when
+ * the tree could not be built completely. */
+static edi_result builder_run(builder *b, int fd, const char *buf, size_t len, bool from_fd)
+{
+    edi_reader_handler h = {
+        .ctx = b,
+        .interchange_begin = on_interchange_begin,
+        .segment = on_segment,
+        .message_end = on_message_end,
+        .interchange_end = on_interchange_end,
+    };
+    edi_result r = from_fd ? edi_reader_run_fd(fd, b->opt, &h, b->f)
+                           : edi_reader_run_mem(buf, len, b->opt, &h, b->f);
+    edi_charset_free(b->fallback);
+    edi_buf_free(&b->raw);
+    edi_buf_free(&b->utf8);
+    edi_buf_free(&b->xml);
+    return b->nomem ? EDI_E_NOMEM : r;
 }
 
 static edi_result build(int fd, const char *buf, size_t len, bool from_fd,
@@ -450,45 +518,11 @@ static edi_result build(int fd, const char *buf, size_t len, bool from_fd,
     if (!f)
         return EDI_E_ARG;
     builder b;
-    memset(&b, 0, sizeof b);
-    b.opt = opt;
-    b.f = f;
-    b.doc = xmlNewDoc(BAD_CAST "1.0");
-    if (!b.doc)
-        return EDI_E_NOMEM;
-    /* Element and attribute names are few: interned once instead of copied per node
-     * (the document frees the dictionary). */
-    b.doc->dict = xmlDictCreate();
-    if (!b.doc->dict) {
-        xmlFreeDoc(b.doc);
-        return EDI_E_NOMEM;
-    }
-    b.root = xmlNewDocNode(b.doc, NULL, BAD_CAST "edifact", NULL);
-    if (!b.root) {
-        xmlFreeDoc(b.doc);
-        return EDI_E_NOMEM;
-    }
-    xmlDocSetRootElement(b.doc, b.root);
-    b.ns = xmlNewNs(b.root, BAD_CAST EDI_XML_NS, NULL);
-    if (!b.ns) {
-        xmlFreeDoc(b.doc);
-        return EDI_E_NOMEM;
-    }
-    xmlSetNs(b.root, b.ns);
-
-    edi_reader_handler h = {
-        .ctx = &b,
-        .interchange_begin = on_interchange_begin,
-        .segment = on_segment,
-        .message_end = on_message_end,
-        .interchange_end = on_interchange_end,
-    };
-    edi_result r = from_fd ? edi_reader_run_fd(fd, opt, &h, f) : edi_reader_run_mem(buf, len, opt, &h, f);
-    edi_charset_free(b.fallback);
-    edi_buf_free(&b.raw);
-    edi_buf_free(&b.utf8);
-    edi_buf_free(&b.xml);
-    if (b.nomem || r == EDI_E_NOMEM) {
+    edi_result r = builder_open(&b, opt, f);
+    if (r != EDI_OK)
+        return r;
+    r = builder_run(&b, fd, buf, len, from_fd);
+    if (r == EDI_E_NOMEM) {
         xmlFreeDoc(b.doc);
         return EDI_E_NOMEM;
     }
@@ -505,6 +539,201 @@ edi_result edi_xml_read_mem(const char *buf, size_t len, const edi_reader_option
                             xmlDocPtr *out, edi_findings *f)
 {
     return build(-1, buf, len, false, opt, out, f);
+}
+
+/* ==== streaming the tree ========================================================== */
+
+/* The text is what xmlDocFormatDump(out, doc, 1) writes for the whole tree. libxml2
+ * indents the children of an element whose children are all elements: its start tag, a
+ * line break, each child indented by two blanks per level and followed by a line break,
+ * and the end tag indented at the element's level. Other elements (values, empty ones)
+ * are written as they are at any level. So the elements that indent their children are
+ * written here, start and end tag apart, and libxml2 writes the tags and every other
+ * element: a save context without encoding, which escapes text as xmlDocFormatDump does
+ * for a document without encoding (xmlNodeDumpOutput would not: it writes UTF-8). */
+
+/* libxml2 stops indenting deeper at level 30; the tree is never that deep. */
+_Static_assert(EDI_DIRECTORY_MAX_DEPTH + 7 < 30, "EDIFACT-XML levels stay below libxml2's indentation limit");
+
+static void put(builder *b, const char *p, size_t len)
+{
+    fwrite(p, 1, len, b->out);
+}
+
+static void put_indent(builder *b, int level)
+{
+    for (int i = 0; i < level; i++)
+        put(b, "  ", 2);
+}
+
+/* libxml2's text of n; *len receives its length. NULL when memory ran out. */
+static const char *serialize(builder *b, xmlNodePtr n, size_t *len)
+{
+    xmlBufferEmpty(b->text);
+    xmlSaveTree(b->save, n);
+    if (xmlSaveFlush(b->save) < 0) {
+        b->nomem = true;
+        return NULL;
+    }
+    *len = (size_t)xmlBufferLength(b->text);
+    return (const char *)xmlBufferContent(b->text);
+}
+
+static bool indents_children(xmlNodePtr n)
+{
+    if (!n->children)
+        return false;
+    for (xmlNodePtr c = n->children; c; c = c->next)
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE || c->type == XML_ENTITY_REF_NODE)
+            return false;
+    return true;
+}
+
+/* The start tag as libxml2 writes it: the element without its children is
+ * "<name attributes/>", which becomes "<name attributes>". */
+static bool put_start_tag(builder *b, xmlNodePtr n, int level)
+{
+    xmlNodePtr first = n->children, last = n->last;
+    n->children = n->last = NULL;
+    size_t len = 0;
+    const char *p = serialize(b, n, &len);
+    n->children = first;
+    n->last = last;
+    if (!p || len < 2 || p[len - 2] != '/' || p[len - 1] != '>') {
+        b->nomem = true;
+        return false;
+    }
+    put_indent(b, level);
+    put(b, p, len - 2);
+    put(b, ">\n", 2);
+    return true;
+}
+
+static void put_end_tag(builder *b, xmlNodePtr n, int level)
+{
+    put_indent(b, level);
+    put(b, "</", 2);
+    if (n->ns && n->ns->prefix) {
+        put(b, (const char *)n->ns->prefix, strlen((const char *)n->ns->prefix));
+        put(b, ":", 1);
+    }
+    put(b, (const char *)n->name, strlen((const char *)n->name));
+    put(b, ">", 1);
+}
+
+/* A complete element at `level`, without the line break after it. */
+static bool put_tree(builder *b, xmlNodePtr n, int level)
+{
+    if (!indents_children(n)) {
+        size_t len = 0;
+        const char *p = serialize(b, n, &len);
+        if (!p)
+            return false;
+        put_indent(b, level);
+        put(b, p, len);
+        return true;
+    }
+    if (!put_start_tag(b, n, level))
+        return false;
+    for (xmlNodePtr c = n->children; c; c = c->next) {
+        if (!put_tree(b, c, level + 1))
+            return false;
+        put(b, "\n", 1);
+    }
+    put_end_tag(b, n, level);
+    return true;
+}
+
+/* An open container's start tag, once, after its parent's. */
+static bool start_container(builder *b, xmlNodePtr n, int level)
+{
+    if (b->started[level] == n)
+        return true;
+    if (level > 0 && !start_container(b, n->parent, level - 1))
+        return false;
+    if (!put_start_tag(b, n, level))
+        return false;
+    b->started[level] = n;
+    return true;
+}
+
+/* Write and free the children of n (at `level`) that are complete, in order, down to the
+ * node still being built: the open interchange or group (its own complete children are
+ * written) or the open message (kept whole until message_end). */
+static bool flush_children(builder *b, xmlNodePtr n, int level)
+{
+    xmlNodePtr c = n->children;
+    while (c) {
+        if (c == b->msg)
+            return true;
+        if (c == b->ic || c == b->group)
+            return flush_children(b, c, level + 1);
+        if (!start_container(b, n, level))
+            return false;
+        if (level + 1 < 3 && b->started[level + 1] == c) {
+            if (!flush_children(b, c, level + 1))
+                return false;
+            put_end_tag(b, c, level + 1);
+            b->started[level + 1] = NULL;
+        } else if (!put_tree(b, c, level + 1)) {
+            return false;
+        }
+        put(b, "\n", 1);
+        xmlNodePtr next = c->next;
+        xmlUnlinkNode(c);
+        xmlFreeNode(c);
+        c = next;
+    }
+    return true;
+}
+
+/* Called whenever nodes may have become complete. False when writing failed or memory
+ * ran out (b->nomem). */
+static bool stream_flush(builder *b)
+{
+    if (!b->out)
+        return true;
+    /* interchange_begin has not yet given the open interchange its attributes. */
+    if (b->ic && !b->ic_described)
+        return true;
+    return flush_children(b, b->root, 0) && !ferror(b->out);
+}
+
+edi_result edi_xml_stream_fd(int fd, const edi_reader_options *opt, FILE *out, edi_findings *f)
+{
+    if (!out || !f)
+        return EDI_E_ARG;
+    builder b;
+    edi_result r = builder_open(&b, opt, f);
+    if (r != EDI_OK)
+        return r;
+    b.out = out;
+    b.text = xmlBufferCreate();
+    b.save = b.text ? xmlSaveToBuffer(b.text, NULL, XML_SAVE_FORMAT | XML_SAVE_NO_DECL) : NULL;
+    if (!b.save) {
+        xmlBufferFree(b.text);
+        xmlFreeDoc(b.doc);
+        return EDI_E_NOMEM;
+    }
+    put(&b, "<?xml version=\"1.0\"?>\n", 22);
+    r = builder_run(&b, fd, NULL, 0, true);
+    if (r != EDI_E_NOMEM && !ferror(out)) {
+        /* The end of the input completes whatever is still open. */
+        b.ic = b.group = b.msg = NULL;
+        bool ok = b.started[0] ? flush_children(&b, b.root, 0) : put_tree(&b, b.root, 0);
+        if (ok && b.started[0])
+            put_end_tag(&b, b.root, 0);
+        put(&b, "\n", 1);
+        if (!ok)
+            r = EDI_E_NOMEM;
+    }
+    xmlSaveClose(b.save);
+    xmlBufferFree(b.text);
+    xmlFreeDoc(b.doc);
+    bool write_failed = fflush(out) != 0 || ferror(out);
+    if (r == EDI_E_NOMEM)
+        return r;
+    return write_failed ? EDI_E_IO : r;
 }
 
 /* ==== parsing EDIFACT-XML ========================================================= */

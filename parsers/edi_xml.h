@@ -1,11 +1,13 @@
 /* edi_xml.h: EDIFACT-XML (docs/edifact-xml.md). It owns building that tree from an
- * interchange (through edi_reader), parsing EDIFACT-XML that users supply (safe libxml2
- * options, size limit), and serializing a tree back to EDIFACT through edi_writer. */
+ * interchange (through edi_reader) or streaming its text while reading, parsing
+ * EDIFACT-XML that users supply (safe libxml2 options, size limit), and serializing a
+ * tree back to EDIFACT through edi_writer. */
 #ifndef EDI_XML_H
 #define EDI_XML_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <libxml/tree.h>
 
@@ -31,6 +33,17 @@ edi_result edi_xml_read_fd(int fd, const edi_reader_options *opt, xmlDocPtr *out
                            edi_findings *f);
 edi_result edi_xml_read_mem(const char *buf, size_t len, const edi_reader_options *opt,
                             xmlDocPtr *out, edi_findings *f);
+
+/* Write the EDIFACT-XML of an interchange file (fd is not closed) to `out` while reading
+ * it: the same bytes as edi_xml_read_fd followed by xmlDocFormatDump(out, doc, 1), but
+ * each message is written and freed when it ends (segments outside messages when they are
+ * read), so memory is bounded by the largest message, not by the file. Findings as for
+ * edi_xml_read_fd. Returns the reader's result (after an error the XML of what was read
+ * is written and complete, as edi_xml_read_fd's tree is), EDI_E_IO when writing failed
+ * (reading stops there; ferror(out) tells it from a read error), EDI_E_NOMEM (the text
+ * written may then be cut off), EDI_E_ARG (`out` or `f` NULL). `out` is flushed, not
+ * closed. */
+edi_result edi_xml_stream_fd(int fd, const edi_reader_options *opt, FILE *out, edi_findings *f);
 
 /* Parse EDIFACT-XML from a file or buffer that may come from anyone: no network, no DTD
  * (a document with a DOCTYPE is refused, so no entity is ever expanded), at most

@@ -1,13 +1,15 @@
 /* EDIFACT-XML: the tree the reader builds (names, groups, attributes, values), the corpus
  * round trip (EDIFACT -> tree -> EDIFACT -> tree gives the same tree), the serializer's
  * options (UNA, syntax 4 repetitions, UNOC from UTF-8, CRLF), escaping, truncation,
- * recomputed counts, and clear errors for XML that is not EDIFACT-XML. */
+ * recomputed counts, clear errors for XML that is not EDIFACT-XML, and streaming (the
+ * same bytes as the whole tree written by xmlDocFormatDump). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,6 +546,137 @@ static void test_corpus_round_trip(void **state)
     assert_true(compared >= 50);
 }
 
+/* ---- streaming ------------------------------------------------------------------- */
+
+#define SAMPLES GATEWAY_FORMATS_DIR "/../samples/edifact"
+
+typedef struct {
+    char *text;
+    size_t len;
+    edi_result r;
+    size_t findings;
+} xml_text;
+
+/* A file's EDIFACT-XML, streamed or built whole and written by xmlDocFormatDump. */
+static xml_text file_xml(const char *path, bool with_directory, bool streamed)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    edi_reader_options opt = { .directory = with_directory ? directory : NULL };
+    edi_findings f;
+    edi_findings_init(&f, 0);
+    xml_text x = { 0 };
+    FILE *out = open_memstream(&x.text, &x.len);
+    assert_non_null(out);
+    if (streamed) {
+        x.r = edi_xml_stream_fd(fd, &opt, out, &f);
+    } else {
+        xmlDocPtr doc = NULL;
+        x.r = edi_xml_read_fd(fd, &opt, &doc, &f);
+        assert_non_null(doc);
+        xmlDocFormatDump(out, doc, 1);
+        xmlFreeDoc(doc);
+    }
+    assert_int_equal(fclose(out), 0);
+    close(fd);
+    x.findings = f.count;
+    edi_findings_free(&f);
+    return x;
+}
+
+static void expect_same_stream(const char *path, bool with_directory)
+{
+    xml_text whole = file_xml(path, with_directory, false);
+    xml_text streamed = file_xml(path, with_directory, true);
+    const char *how = with_directory ? "with" : "without";
+    if (streamed.r != whole.r || streamed.findings != whole.findings)
+        fail_msg("%s (%s directory): streamed %s with %zu findings, the tree %s with %zu", path, how,
+                 edi_result_str(streamed.r), streamed.findings, edi_result_str(whole.r), whole.findings);
+    size_t i = 0;
+    while (i < whole.len && i < streamed.len && whole.text[i] == streamed.text[i])
+        i++;
+    if (i < whole.len || i < streamed.len)
+        fail_msg("%s (%s directory): streamed XML differs at byte %zu of %zu (%zu streamed): \"%.40s\" "
+                 "instead of \"%.40s\"", path, how, i, whole.len, streamed.len,
+                 i < streamed.len ? streamed.text + i : "", i < whole.len ? whole.text + i : "");
+    free(whole.text);
+    free(streamed.text);
+}
+
+/* Inputs the corpus may lack: nothing at all, bare segments, an interchange without UNZ
+ * before another, groups, a value with a line break, carriage return and umlaut. */
+static const char *const stream_cases[] = {
+    "",
+    "BGM+220+PO1'",
+    "UNH+1+ORDERS:D:96A:UN'BGM+220+PO1'UNT+3+1'",
+    "UNB+UNOC:3+S+R+200101:1000+1'UNH+1+ORDERS:D:96A:UN'BGM+220+PO1'UNT+3+1'"
+    "UNB+UNOC:3+S+R+200101:1000+2'UNH+1+ORDERS:D:96A:UN'BGM+220+PO2'UNT+3+1'UNZ+1+2'",
+    "UNB+UNOC:4+S+R+20200101:1000+9'UNG+ORDERS+S+R+20200101:1000+G1+UN+D:96A'"
+    "UNH+1+ORDERS:D:96A:UN'BGM+220+PO1'UNT+3+1'UNH+2+ORDERS:D:96A:UN'BGM+220+PO2'UNT+3+2'"
+    "UNE+2+G1'UNG+ORDERS+S+R+20200101:1000+G2+UN+D:96A'UNH+3+ORDERS:D:96A:UN'UNT+2+3'UNE+1+G2'"
+    "UNH+4+ORDERS:D:96A:UN'FTX+AAI+++a\nb\rc\xC3\xA4<&>'UNT+3+4'UNZ+3+9'",
+    "UNB+UNOC:3+S+R+200101:1000+9'UNH+1+ORDERS:D:96A:UN'BGM+220+PO1'DTM+13",
+};
+
+static void test_stream_equals_whole_tree(void **state)
+{
+    (void)state;
+    file_list l = { 0 };
+    collect(&l);
+    assert_true(l.n >= 50);
+    DIR *d = opendir(SAMPLES);
+    assert_non_null(d);
+    size_t samples = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".edi") != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%.900s", SAMPLES, e->d_name);
+        expect_same_stream(path, true);
+        expect_same_stream(path, false);
+        samples++;
+    }
+    closedir(d);
+    assert_true(samples >= 3);
+    for (size_t i = 0; i < l.n; i++) {
+        expect_same_stream(l.paths[i], true);
+        expect_same_stream(l.paths[i], false);
+        free(l.paths[i]);
+    }
+    free(l.paths);
+
+    for (size_t i = 0; i < sizeof stream_cases / sizeof *stream_cases; i++) {
+        char path[] = "/tmp/test_xml_stream_XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        size_t n = strlen(stream_cases[i]);
+        assert_int_equal(write(fd, stream_cases[i], n), (ssize_t)n);
+        close(fd);
+        expect_same_stream(path, true);
+        expect_same_stream(path, false);
+        unlink(path);
+    }
+}
+
+static void test_stream_reports_write_errors(void **state)
+{
+    (void)state;
+    FILE *full = fopen("/dev/full", "w");
+    if (!full)
+        skip();
+    int fd = open(SAMPLES "/orders-d96a-eancom.edi", O_RDONLY);
+    assert_true(fd >= 0);
+    edi_findings f;
+    edi_findings_init(&f, 0);
+    assert_int_equal(edi_xml_stream_fd(fd, NULL, full, &f), EDI_E_IO);
+    assert_true(ferror(full));
+    edi_findings_free(&f);
+    close(fd);
+    fclose(full);
+    assert_int_equal(edi_xml_stream_fd(0, NULL, NULL, &f), EDI_E_ARG);
+}
+
 /* ---- serializer ------------------------------------------------------------------ */
 
 #define DOC_BEGIN "<edifact xmlns='" EDI_XML_NS "'>"
@@ -907,6 +1040,8 @@ int main(void)
         cmocka_unit_test(test_tree_replaces_characters_xml_cannot_hold),
         cmocka_unit_test(test_bare_message_and_truncated_input),
         cmocka_unit_test(test_corpus_round_trip),
+        cmocka_unit_test(test_stream_equals_whole_tree),
+        cmocka_unit_test(test_stream_reports_write_errors),
         cmocka_unit_test(test_write_custom_una_and_crlf),
         cmocka_unit_test(test_write_syntax4_repetitions),
         cmocka_unit_test(test_write_unoc_umlauts_from_utf8),
