@@ -614,7 +614,7 @@ edi_result edi_tokenizer_next(edi_tokenizer *t, edi_segment *seg, edi_findings *
     }
     /* UNA can only start an interchange: one inside an interchange means the previous
      * one ended without UNZ (the reader reports that) and a new one begins. */
-    if (t->state == ST_IN_INTERCHANGE) {
+    if (t->state == ST_IN_INTERCHANGE && t->data[t->pos] == 'U') {
         if ((r = ensure(t, 3)) != EDI_OK)
             goto fail;
         if (starts_with(t, t->pos, "UNA")) {
