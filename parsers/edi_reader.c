@@ -188,6 +188,16 @@ static void raw_element(const edi_segment *seg, unsigned el, char *out, size_t n
     out[len] = '\0';
 }
 
+/* Whether the service directory's 0001 code list (UNB S001, component 1) has `id`. */
+static bool syntax_id_listed(const edi_message_def *svc, const char *id)
+{
+    const edi_segment_def *unb = edi_message_def_segment(svc, "UNB");
+    if (!unb || unb->n_elements < 1 || unb->elements[0].n_values < 1)
+        return true;
+    const edi_code_list *codes = unb->elements[0].values[0].codes;
+    return !codes || edi_code_list_contains(codes, id, strlen(id));
+}
+
 static void on_unb(reader *r, const edi_segment *seg)
 {
     edi_interchange_info *ic = &r->ic;
@@ -240,7 +250,10 @@ static void on_unb(reader *r, const edi_segment *seg)
         edi_result cr = edi_charset_open(ic->syntax_id, r->opt->charset_override, &r->cs, why, sizeof why);
         if (cr != EDI_OK) {
             r->cs = NULL;
-            add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_SYNTAX_LEVEL_NOT_SUPPORTED, 1, 1, "%s", why);
+            /* An identifier outside the 0001 code list is already reported by the service
+             * directory check; one in the list that we cannot decode (UNOX) is not. */
+            if (!generic || syntax_id_listed(r->svc, ic->syntax_id))
+                add(r, EDI_LEVEL_INTERCHANGE, EDI_SE_SYNTAX_LEVEL_NOT_SUPPORTED, 1, 1, "%s", why);
         }
         ic->charset = r->cs;
     }
