@@ -8,9 +8,7 @@
 # sanitizer report), never a hex dump or an echo of the input (output stays small; no run
 # of more hex bytes than the 40-byte sample a finding may quote). tests/run.sh runs this
 # once per build, so the asan build checks the same inputs for memory errors.
-#
-# Known engine bugs are marked "# TODO" (TAP): reported, not yet fixed; they count as
-# skipped in tests/run.sh and turn into plain tests once fixed (drop the todo_ prefix).
+
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,18 +16,6 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 M="$TEST_TMP/malformed"
 mkdir -p "$M"
-
-# TAP "not ok N - name # TODO reason": a known bug. lib.sh has no helper for it; _tap_n is
-# its test counter. A failing TODO does not fail the script (TAP semantics).
-todo_is() { # GOT WANT NAME REASON
-    if [ "$1" = "$2" ]; then
-        ok "$3 # TODO $4"
-    else
-        _tap_n=$((_tap_n + 1))
-        printf 'not ok %d - %s # TODO %s\n' "$_tap_n" "$3" "$4"
-        diag "got:  '$1'" "want: '$2'"
-    fi
-}
 
 SANITIZER='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|SUMMARY: [A-Za-z]+Sanitizer'
 # More than 40 hex bytes in a row, as \xNN escapes or as "NN NN ..." pairs.

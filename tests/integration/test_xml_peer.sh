@@ -15,8 +15,6 @@
 #       --crlf even the same findings but the corrected counts.
 # And `edi contrl` for a valid and an invalid sample: the CONTRL is VALID for the peer,
 # names the subject, and `edi contrl --read` reports action 7 (accepted) or 4 (rejected).
-#
-# Known engine bugs are marked "# TODO" (TAP): reported, not yet fixed.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,17 +29,6 @@ if ! command -v node > /dev/null 2>&1 || [ ! -d "$PEERS_DIR/node_modules/edifact
     skip "node or the npm peer (tests/peers) is not installed" "EDIFACT-XML round trip checked by npm edifact"
     done_testing
 fi
-
-# TAP "not ok N - name # TODO reason" for a known bug (lib.sh counts tests in _tap_n).
-todo_is() { # GOT WANT NAME REASON
-    if [ "$1" = "$2" ]; then
-        ok "$3 # TODO $4"
-    else
-        _tap_n=$((_tap_n + 1))
-        printf 'not ok %d - %s # TODO %s\n' "$_tap_n" "$3" "$4"
-        diag "got:  '$1'" "want: '$2'"
-    fi
-}
 
 INPUTS=(
     "$ROOT/samples/edifact/orders-d96a-eancom.edi"          # valid, UNOC Latin-1, 2 messages
