@@ -1,0 +1,595 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  EDIFACT ORDERS (D.96A, D.01B and their EANCOM subsets) in EDIFACT-XML (docs/edifact-xml.md)
+  -> canonical order (formats/canonical/canonical.xsd, field table in docs/canonical.md).
+
+  Input: a document whose root is one <message>, or a whole <edifact> tree, of which the
+  message number $message (1-based in document order) is mapped.
+
+  Segment groups are found by the segment that opens them (the group holding a LIN is a
+  line), never by their number: the numbers differ between D.96A (LIN = SG25) and D.01B
+  (LIN = SG28). Values are moved as strings; the only change to a number is the decimal
+  comma becoming a point. Totals that were not sent are listed in totals/@missing, not
+  computed. Every segment that is not mapped, or carries data that is not mapped, is copied
+  into extension as received.
+-->
+<xsl:stylesheet version="1.0"
+                xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+                xmlns:e="urn:edi-gateway:edifact-xml:1"
+                xmlns="urn:edi-gateway:canonical:1"
+                exclude-result-prefixes="e">
+
+  <xsl:output method="xml" encoding="UTF-8" indent="yes"/>
+
+  <xsl:param name="message" select="1"/>
+
+  <xsl:template match="/">
+    <xsl:apply-templates select="(//e:message)[position() = $message]"/>
+  </xsl:template>
+
+  <xsl:template match="e:message">
+    <xsl:if test="@type != 'ORDERS'">
+      <xsl:message terminate="yes">
+        <xsl:value-of select="concat('message ', @ref, ' is ', @type, ', not ORDERS')"/>
+      </xsl:message>
+    </xsl:if>
+    <!-- Without a directory the segments are flat and unnamed (E1, C2): nothing to map. -->
+    <xsl:if test="not(@directory)">
+      <xsl:message terminate="yes">
+        <xsl:value-of select="concat('message ', @ref, ' (', @type, ' ', @version, @release,
+                              ') was read without a directory')"/>
+      </xsl:message>
+    </xsl:if>
+    <xsl:variable name="lines" select="*[e:LIN]"/>
+    <order source="{normalize-space(concat('EDIFACT ', @type, ' ', @version, ' ', @release, ' ',
+                    @agency, ' ', @association, ' message ', @ref))}">
+      <kind>order</kind>
+      <xsl:apply-templates select="e:BGM/e:C002/e:D1001[normalize-space()]"/>
+      <!-- D.96A has 1004 directly in BGM, D.01B in C106. -->
+      <number><xsl:value-of select="e:BGM/e:D1004 | e:BGM/e:C106/e:D1004"/></number>
+      <xsl:apply-templates select="e:DTM" mode="date"/>
+      <xsl:apply-templates select="(*[e:CUX]/e:CUX/e:C504[e:D6347 = '2' or e:D6347 = '9'])[1]"/>
+      <xsl:apply-templates select="*[e:RFF]/e:RFF[normalize-space(e:C506/e:D1154)]"/>
+      <xsl:apply-templates select="e:FTX[e:C108/e:D4440]"/>
+      <xsl:apply-templates select="*[e:PAT]" mode="pat"/>
+      <xsl:apply-templates select="*[e:NAD]/e:NAD"/>
+      <xsl:apply-templates select="*[e:TAX]/e:TAX"/>
+      <xsl:apply-templates select="*[e:ALC]" mode="alc"/>
+      <xsl:apply-templates select="$lines" mode="line"/>
+      <xsl:call-template name="totals">
+        <xsl:with-param name="cnt" select="e:CNT/e:C270[e:D6069 = '2'][normalize-space(e:D6066)]"/>
+        <xsl:with-param name="moa" select="e:MOA/e:C516"/>
+      </xsl:call-template>
+      <xsl:call-template name="extension">
+        <xsl:with-param name="nodes" select="*[not(e:LIN)]"/>
+      </xsl:call-template>
+    </order>
+  </xsl:template>
+
+  <!-- ==== document type ============================================================ -->
+
+  <xsl:template match="e:D1001">
+    <type code="{.}">
+      <xsl:choose>
+        <xsl:when test=". = '220'">standard</xsl:when>
+        <xsl:when test=". = '224'">express</xsl:when>
+        <xsl:when test=". = '226'">release</xsl:when>
+        <xsl:when test=". = '227'">consignment</xsl:when>
+        <xsl:when test=". = '221'">blanket</xsl:when>
+        <xsl:otherwise>other</xsl:otherwise>
+      </xsl:choose>
+    </type>
+  </xsl:template>
+
+  <!-- ==== dates ==================================================================== -->
+
+  <!-- A DTM becomes a date only when its qualifier has a role here and its format can be
+       turned into ISO 8601 by cutting the string; any other DTM goes to extension. -->
+  <xsl:template match="e:DTM" mode="date">
+    <xsl:variable name="q" select="e:C507/e:D2005"/>
+    <xsl:variable name="role">
+      <xsl:choose>
+        <xsl:when test="$q = '137' or $q = '4'">document</xsl:when>
+        <xsl:when test="$q = '2'">delivery_requested</xsl:when>
+        <xsl:when test="$q = '64'">delivery_earliest</xsl:when>
+        <xsl:when test="$q = '63'">delivery_latest</xsl:when>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:variable name="iso">
+      <xsl:call-template name="iso-date">
+        <xsl:with-param name="v" select="e:C507/e:D2380"/>
+        <xsl:with-param name="f" select="e:C507/e:D2379"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <xsl:if test="$role != '' and $iso != ''">
+      <date role="{$role}" qualifier="{$q}" format="{e:C507/e:D2379}" original="{e:C507/e:D2380}">
+        <xsl:value-of select="$iso"/>
+      </date>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- 102 CCYYMMDD, 203 CCYYMMDDHHMM, 204 CCYYMMDDHHMMSS; empty for anything else. -->
+  <xsl:template name="iso-date">
+    <xsl:param name="v"/>
+    <xsl:param name="f"/>
+    <xsl:variable name="digits" select="translate($v, '0123456789', '') = ''"/>
+    <xsl:variable name="n" select="string-length($v)"/>
+    <xsl:variable name="day"
+                  select="concat(substring($v, 1, 4), '-', substring($v, 5, 2), '-', substring($v, 7, 2))"/>
+    <xsl:choose>
+      <xsl:when test="not($digits)"/>
+      <xsl:when test="$f = '102' and $n = 8">
+        <xsl:value-of select="$day"/>
+      </xsl:when>
+      <xsl:when test="$f = '203' and $n = 12">
+        <xsl:value-of select="concat($day, 'T', substring($v, 9, 2), ':', substring($v, 11, 2))"/>
+      </xsl:when>
+      <xsl:when test="$f = '204' and $n = 14">
+        <xsl:value-of select="concat($day, 'T', substring($v, 9, 2), ':', substring($v, 11, 2),
+                                     ':', substring($v, 13, 2))"/>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- ==== numbers ================================================================== -->
+
+  <!-- The decimal mark becomes a point and a bare leading or trailing mark gets its zero
+       back or goes; this is string work only, no value is computed. -->
+  <xsl:template name="decimal">
+    <xsl:param name="v"/>
+    <xsl:variable name="p" select="translate(normalize-space($v), ',', '.')"/>
+    <xsl:variable name="q">
+      <xsl:choose>
+        <xsl:when test="substring($p, string-length($p)) = '.'">
+          <xsl:value-of select="substring($p, 1, string-length($p) - 1)"/>
+        </xsl:when>
+        <xsl:otherwise><xsl:value-of select="$p"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:choose>
+      <xsl:when test="starts-with($q, '.')"><xsl:value-of select="concat('0', $q)"/></xsl:when>
+      <xsl:when test="starts-with($q, '-.')">
+        <xsl:value-of select="concat('-0', substring($q, 2))"/>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$q"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- UN/ECE Rec 20 for a unit as sent: PCE is not a Rec 20 code (piece is C62); a code
+       that cannot be Rec 20 at all (GBND) is kept only as sent. -->
+  <xsl:template name="unit-attributes">
+    <xsl:param name="u"/>
+    <xsl:param name="name" select="'unit'"/>
+    <xsl:param name="sent" select="'unitAsSent'"/>
+    <xsl:if test="normalize-space($u)">
+      <xsl:choose>
+        <xsl:when test="$u = 'PCE'">
+          <xsl:attribute name="{$name}">C62</xsl:attribute>
+        </xsl:when>
+        <xsl:when test="string-length($u) >= 2 and string-length($u) &lt;= 3
+                        and translate($u, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', '') = ''">
+          <xsl:attribute name="{$name}"><xsl:value-of select="$u"/></xsl:attribute>
+        </xsl:when>
+      </xsl:choose>
+      <xsl:attribute name="{$sent}"><xsl:value-of select="$u"/></xsl:attribute>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- ==== currency, references, texts, payment terms ============================== -->
+
+  <xsl:template match="e:C504">
+    <currency><xsl:value-of select="e:D6345"/></currency>
+  </xsl:template>
+
+  <xsl:template match="e:RFF">
+    <xsl:variable name="q" select="e:C506/e:D1153"/>
+    <reference qualifier="{$q}">
+      <xsl:attribute name="kind">
+        <xsl:choose>
+          <xsl:when test="$q = 'CT'">contract</xsl:when>
+          <xsl:when test="$q = 'AAG'">quotation</xsl:when>
+          <xsl:when test="$q = 'ON'">customer_order</xsl:when>
+          <xsl:when test="$q = 'VN'">supplier_order</xsl:when>
+          <xsl:when test="$q = 'BO'">blanket_order</xsl:when>
+          <xsl:when test="$q = 'PD'">promotion</xsl:when>
+          <xsl:when test="$q = 'AJK'">special_instruction</xsl:when>
+          <xsl:otherwise>other</xsl:otherwise>
+        </xsl:choose>
+      </xsl:attribute>
+      <xsl:if test="normalize-space(e:C506/e:D1156)">
+        <xsl:attribute name="line"><xsl:value-of select="e:C506/e:D1156"/></xsl:attribute>
+      </xsl:if>
+      <xsl:value-of select="e:C506/e:D1154"/>
+    </reference>
+  </xsl:template>
+
+  <!-- Text components are joined as sent: partners split words across them. -->
+  <xsl:template match="e:FTX">
+    <text qualifier="{e:D4451}">
+      <xsl:for-each select="e:C108/e:D4440"><xsl:value-of select="."/></xsl:for-each>
+    </text>
+  </xsl:template>
+
+  <xsl:template match="*" mode="pat">
+    <paymentTerms qualifier="{e:PAT/e:D4279}">
+      <xsl:for-each select="e:PAT/e:C110[e:D4276]">
+        <text><xsl:for-each select="e:D4276"><xsl:value-of select="."/></xsl:for-each></text>
+      </xsl:for-each>
+      <xsl:apply-templates select="(e:DTM[e:C507/e:D2005 = '13'])[1]" mode="due"/>
+      <xsl:if test="e:PAT/e:C112[e:D2151 = 'D'][translate(e:D2152, '0123456789', '') = '']
+                    [normalize-space(e:D2152)]">
+        <periodDays><xsl:value-of select="e:PAT/e:C112/e:D2152"/></periodDays>
+      </xsl:if>
+      <xsl:for-each select="(e:PCD/e:C501[e:D5245 = '12'])[1]">
+        <discountPercent>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5482"/></xsl:call-template>
+        </discountPercent>
+      </xsl:for-each>
+      <xsl:for-each select="(e:MOA/e:C516[e:D5025 = '52'])[1]">
+        <discountAmount>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </discountAmount>
+      </xsl:for-each>
+    </paymentTerms>
+  </xsl:template>
+
+  <xsl:template match="e:DTM" mode="due">
+    <xsl:variable name="iso">
+      <xsl:call-template name="iso-date">
+        <xsl:with-param name="v" select="e:C507/e:D2380"/>
+        <xsl:with-param name="f" select="e:C507/e:D2379"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <xsl:if test="$iso != ''">
+      <dueDate format="{e:C507/e:D2379}" original="{e:C507/e:D2380}">
+        <xsl:value-of select="$iso"/>
+      </dueDate>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- ==== parties ================================================================== -->
+
+  <xsl:template match="e:NAD">
+    <xsl:variable name="q" select="e:D3035"/>
+    <xsl:variable name="id" select="e:C082"/>
+    <party qualifier="{$q}">
+      <xsl:attribute name="role">
+        <xsl:choose>
+          <xsl:when test="$q = 'BY'">buyer</xsl:when>
+          <xsl:when test="$q = 'SU'">supplier</xsl:when>
+          <xsl:when test="$q = 'DP'">delivery</xsl:when>
+          <xsl:when test="$q = 'IV'">invoicee</xsl:when>
+          <xsl:when test="$q = 'UC'">final_delivery</xsl:when>
+          <xsl:when test="$q = 'SF'">ship_from</xsl:when>
+          <xsl:when test="$q = 'PR'">payer</xsl:when>
+          <xsl:when test="$q = 'PE'">payee</xsl:when>
+          <xsl:otherwise>other</xsl:otherwise>
+        </xsl:choose>
+      </xsl:attribute>
+      <xsl:if test="normalize-space($id/e:D3039)">
+        <id>
+          <xsl:attribute name="scheme">
+            <xsl:choose>
+              <xsl:when test="$id/e:D3055 = '9'">gln</xsl:when>
+              <xsl:when test="$id/e:D3055 = '16'">duns</xsl:when>
+              <xsl:when test="$id/e:D3055 = '91'">supplier_specific</xsl:when>
+              <xsl:when test="$id/e:D3055 = '92'">buyer_specific</xsl:when>
+              <xsl:otherwise>other</xsl:otherwise>
+            </xsl:choose>
+          </xsl:attribute>
+          <xsl:if test="normalize-space($id/e:D3055)">
+            <xsl:attribute name="agency"><xsl:value-of select="$id/e:D3055"/></xsl:attribute>
+          </xsl:if>
+          <xsl:value-of select="$id/e:D3039"/>
+        </id>
+      </xsl:if>
+      <xsl:for-each select="../*[e:RFF]/e:RFF/e:C506[e:D1153 = 'VA' or e:D1153 = 'FC']
+                            [normalize-space(e:D1154)]">
+        <id scheme="vat">
+          <xsl:if test="e:D1153 = 'FC'"><xsl:attribute name="scheme">tax_number</xsl:attribute></xsl:if>
+          <xsl:value-of select="e:D1154"/>
+        </id>
+      </xsl:for-each>
+      <xsl:for-each select="(e:C058/e:D3124 | e:C080/e:D3036)[normalize-space()][position() &lt;= 5]">
+        <name><xsl:value-of select="."/></name>
+      </xsl:for-each>
+      <xsl:for-each select="e:C059/e:D3042[normalize-space()][position() &lt;= 4]">
+        <street><xsl:value-of select="."/></street>
+      </xsl:for-each>
+      <xsl:if test="normalize-space(e:D3251)"><postcode><xsl:value-of select="e:D3251"/></postcode></xsl:if>
+      <xsl:if test="normalize-space(e:D3164)"><city><xsl:value-of select="e:D3164"/></city></xsl:if>
+      <xsl:if test="normalize-space(e:D3229)">
+        <countrySubdivision><xsl:value-of select="e:D3229"/></countrySubdivision>
+      </xsl:if>
+      <xsl:if test="string-length(e:D3207) = 2 and translate(e:D3207, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = ''">
+        <country><xsl:value-of select="e:D3207"/></country>
+      </xsl:if>
+      <xsl:apply-templates select="../*[e:CTA]" mode="contact"/>
+    </party>
+  </xsl:template>
+
+  <xsl:template match="*" mode="contact">
+    <contact>
+      <xsl:if test="normalize-space(e:CTA/e:D3139)">
+        <xsl:attribute name="function"><xsl:value-of select="e:CTA/e:D3139"/></xsl:attribute>
+      </xsl:if>
+      <xsl:if test="normalize-space(e:CTA/e:C056/e:D3412)">
+        <name><xsl:value-of select="e:CTA/e:C056/e:D3412"/></name>
+      </xsl:if>
+      <xsl:if test="normalize-space(e:CTA/e:C056/e:D3413)">
+        <department><xsl:value-of select="e:CTA/e:C056/e:D3413"/></department>
+      </xsl:if>
+      <xsl:for-each select="e:COM/e:C076[e:D3155 = 'TE']">
+        <phone><xsl:value-of select="e:D3148"/></phone>
+      </xsl:for-each>
+      <xsl:for-each select="e:COM/e:C076[e:D3155 = 'FX']">
+        <fax><xsl:value-of select="e:D3148"/></fax>
+      </xsl:for-each>
+      <xsl:for-each select="e:COM/e:C076[e:D3155 = 'EM']">
+        <email><xsl:value-of select="e:D3148"/></email>
+      </xsl:for-each>
+    </contact>
+  </xsl:template>
+
+  <!-- ==== tax, allowances and charges ============================================= -->
+
+  <xsl:template match="e:TAX">
+    <tax>
+      <xsl:if test="normalize-space(e:C241/e:D5153)">
+        <xsl:attribute name="type"><xsl:value-of select="e:C241/e:D5153"/></xsl:attribute>
+      </xsl:if>
+      <xsl:if test="normalize-space(e:D5305)"><category><xsl:value-of select="e:D5305"/></category></xsl:if>
+      <xsl:if test="normalize-space(e:C243/e:D5278)">
+        <ratePercent>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:C243/e:D5278"/></xsl:call-template>
+        </ratePercent>
+      </xsl:if>
+    </tax>
+  </xsl:template>
+
+  <!-- An ALC group: the ALC, its percentage (PCD) and amounts (MOA) in its own groups. -->
+  <xsl:template match="*" mode="alc">
+    <xsl:variable name="a" select="e:ALC"/>
+    <allowanceCharge qualifier="{$a/e:D5463}">
+      <xsl:attribute name="kind">
+        <xsl:choose>
+          <xsl:when test="$a/e:D5463 = 'C'">charge</xsl:when>
+          <xsl:otherwise>allowance</xsl:otherwise>
+        </xsl:choose>
+      </xsl:attribute>
+      <xsl:if test="normalize-space($a/e:C214/e:D7161) or normalize-space($a/e:C214/e:D7160)">
+        <reason>
+          <xsl:if test="normalize-space($a/e:C214/e:D7161)">
+            <xsl:attribute name="qualifier"><xsl:value-of select="$a/e:C214/e:D7161"/></xsl:attribute>
+          </xsl:if>
+          <xsl:for-each select="$a/e:C214/e:D7160"><xsl:value-of select="."/></xsl:for-each>
+        </reason>
+      </xsl:if>
+      <xsl:for-each select="(*/e:PCD/e:C501[normalize-space(e:D5482)])[1]">
+        <percent>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5482"/></xsl:call-template>
+        </percent>
+      </xsl:for-each>
+      <xsl:for-each select="(*/e:MOA/e:C516[e:D5025 = '25'])[1]">
+        <basisAmount>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </basisAmount>
+      </xsl:for-each>
+      <xsl:for-each select="(*/e:MOA/e:C516[e:D5025 = '8' or e:D5025 = '204' or e:D5025 = '23'])[1]">
+        <amount>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </amount>
+      </xsl:for-each>
+    </allowanceCharge>
+  </xsl:template>
+
+  <!-- ==== lines ==================================================================== -->
+
+  <xsl:template match="*" mode="line">
+    <xsl:variable name="ids" select="e:LIN/e:C212 | e:PIA/e:C212"/>
+    <xsl:variable name="qty" select="(e:QTY/e:C186[e:D6063 = '21'])[1]"/>
+    <line>
+      <number>
+        <xsl:choose>
+          <xsl:when test="normalize-space(e:LIN/e:D1082)"><xsl:value-of select="e:LIN/e:D1082"/></xsl:when>
+          <!-- No line number sent: its position, so that answers can still refer to it. -->
+          <xsl:otherwise><xsl:value-of select="count(preceding-sibling::*[e:LIN]) + 1"/></xsl:otherwise>
+        </xsl:choose>
+      </number>
+      <xsl:for-each select="($ids[e:D7143 = 'EN' or e:D7143 = 'SRV'])[1]">
+        <gtin><xsl:value-of select="e:D7140"/></gtin>
+      </xsl:for-each>
+      <xsl:for-each select="($ids[e:D7143 = 'SA'])[1]">
+        <supplierArticle><xsl:value-of select="e:D7140"/></supplierArticle>
+      </xsl:for-each>
+      <xsl:for-each select="($ids[e:D7143 = 'BP' or e:D7143 = 'IN'])[1]">
+        <buyerArticle><xsl:value-of select="e:D7140"/></buyerArticle>
+      </xsl:for-each>
+      <xsl:for-each select="($ids[e:D7143 = 'MF'])[1]">
+        <manufacturerArticle><xsl:value-of select="e:D7140"/></manufacturerArticle>
+      </xsl:for-each>
+      <xsl:for-each select="e:IMD[e:C273/e:D7008]">
+        <description qualifier="{e:D7077}">
+          <xsl:for-each select="e:C273/e:D7008"><xsl:value-of select="."/></xsl:for-each>
+        </description>
+      </xsl:for-each>
+      <xsl:for-each select="$qty">
+        <quantity>
+          <xsl:call-template name="unit-attributes"><xsl:with-param name="u" select="e:D6411"/></xsl:call-template>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D6060"/></xsl:call-template>
+        </quantity>
+      </xsl:for-each>
+      <xsl:apply-templates select="(*/e:PRI/e:C509[e:D5125 = 'AAA'][normalize-space(e:D5118)])[1]">
+        <xsl:with-param name="name" select="'netPrice'"/>
+      </xsl:apply-templates>
+      <xsl:apply-templates select="(*/e:PRI/e:C509[e:D5125 = 'AAB'][normalize-space(e:D5118)])[1]">
+        <xsl:with-param name="name" select="'grossPrice'"/>
+      </xsl:apply-templates>
+      <xsl:for-each select="((e:MOA | *[*[1][self::e:MOA]]/e:MOA)/e:C516[e:D5025 = '203'])[1]">
+        <lineAmount>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </lineAmount>
+      </xsl:for-each>
+      <xsl:apply-templates select="*[e:TAX]/e:TAX"/>
+      <xsl:apply-templates select="*[e:ALC]" mode="alc"/>
+      <xsl:apply-templates select="e:DTM" mode="date"/>
+      <xsl:apply-templates select="*[e:RFF]/e:RFF[normalize-space(e:C506/e:D1154)]"/>
+      <xsl:apply-templates select="e:FTX[e:C108/e:D4440]"/>
+      <xsl:call-template name="extension">
+        <xsl:with-param name="nodes" select="*"/>
+      </xsl:call-template>
+    </line>
+  </xsl:template>
+
+  <xsl:template match="e:C509">
+    <xsl:param name="name"/>
+    <xsl:element name="{$name}">
+      <xsl:if test="normalize-space(e:D5284)">
+        <xsl:attribute name="basisQuantity">
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5284"/></xsl:call-template>
+        </xsl:attribute>
+      </xsl:if>
+      <xsl:call-template name="unit-attributes">
+        <xsl:with-param name="u" select="e:D6411"/>
+        <xsl:with-param name="name" select="'basisUnit'"/>
+        <xsl:with-param name="sent" select="'basisUnitAsSent'"/>
+      </xsl:call-template>
+      <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5118"/></xsl:call-template>
+    </xsl:element>
+  </xsl:template>
+
+  <!-- ==== totals =================================================================== -->
+
+  <xsl:template name="totals">
+    <xsl:param name="cnt"/>
+    <xsl:param name="moa"/>
+    <xsl:variable name="lines" select="($moa[e:D5025 = '79'])[1]"/>
+    <xsl:variable name="grand" select="($moa[e:D5025 = '86' or e:D5025 = '128' or e:D5025 = '77'])[1]"/>
+    <xsl:variable name="tax" select="($moa[e:D5025 = '124'])[1]"/>
+    <xsl:variable name="basis" select="($moa[e:D5025 = '125'])[1]"/>
+    <totals>
+      <xsl:variable name="missing"
+                    select="normalize-space(concat(substring('lineCount', 1, 9 * not($cnt)), ' ',
+                            substring('lineAmountTotal', 1, 15 * not($lines))))"/>
+      <xsl:if test="$missing != ''">
+        <xsl:attribute name="missing"><xsl:value-of select="$missing"/></xsl:attribute>
+      </xsl:if>
+      <xsl:if test="$cnt">
+        <lineCount><xsl:value-of select="$cnt[1]/e:D6066"/></lineCount>
+      </xsl:if>
+      <xsl:for-each select="$lines">
+        <lineAmountTotal>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </lineAmountTotal>
+      </xsl:for-each>
+      <xsl:for-each select="$basis">
+        <taxBasisTotal>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </taxBasisTotal>
+      </xsl:for-each>
+      <xsl:for-each select="$tax">
+        <taxTotal>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </taxTotal>
+      </xsl:for-each>
+      <xsl:for-each select="$grand">
+        <grandTotal>
+          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
+        </grandTotal>
+      </xsl:for-each>
+    </totals>
+  </xsl:template>
+
+  <!-- ==== extension: what was received and not mapped ============================= -->
+
+  <xsl:template name="extension">
+    <xsl:param name="nodes"/>
+    <xsl:variable name="kept">
+      <xsl:apply-templates select="$nodes" mode="ext"/>
+    </xsl:variable>
+    <xsl:if test="string($kept) != ''">
+      <extension source="edifact">
+        <xsl:apply-templates select="$nodes" mode="ext"/>
+      </extension>
+    </xsl:if>
+  </xsl:template>
+  <!-- Groups are looked into; a segment is kept unless a template below says it was
+       mapped completely. -->
+  <xsl:template match="*[starts-with(local-name(), 'SG')]" mode="ext">
+    <xsl:apply-templates select="*" mode="ext"/>
+  </xsl:template>
+
+  <xsl:template match="*" mode="ext">
+    <xsl:copy-of select="."/>
+  </xsl:template>
+
+  <xsl:template match="e:UNH | e:UNT | e:UNS" mode="ext"/>
+
+  <!-- 1225 (message function) and 4343 (response type) have no canonical field. -->
+  <xsl:template match="e:BGM[not(normalize-space(e:D1225) or normalize-space(e:D4343))]" mode="ext"/>
+
+  <xsl:template match="e:DTM[parent::e:message or parent::*[e:LIN]]" mode="ext">
+    <xsl:variable name="d"><xsl:apply-templates select="." mode="date"/></xsl:variable>
+    <xsl:if test="string($d) = ''"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
+
+  <xsl:template match="e:DTM[parent::*[e:PAT]][e:C507/e:D2005 = '13']" mode="ext">
+    <xsl:variable name="d"><xsl:apply-templates select="." mode="due"/></xsl:variable>
+    <xsl:if test="string($d) = ''"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
+
+  <xsl:template match="e:FTX[e:C108/e:D4440][parent::e:message or parent::*[e:LIN]]" mode="ext"/>
+
+  <xsl:template match="e:RFF[normalize-space(e:C506/e:D1154)]
+                       [../parent::e:message or ../parent::*[e:LIN]]" mode="ext"/>
+
+  <xsl:template match="e:RFF[../parent::*[e:NAD]][e:C506/e:D1153 = 'VA' or e:C506/e:D1153 = 'FC']
+                       [normalize-space(e:C506/e:D1154)]" mode="ext"/>
+
+  <xsl:template match="e:NAD[../parent::e:message]
+                       [not(normalize-space(e:D3207)) or (string-length(e:D3207) = 2
+                        and translate(e:D3207, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = '')]" mode="ext"/>
+
+  <xsl:template match="e:CTA[../parent::*[e:NAD]]" mode="ext"/>
+
+  <xsl:template match="e:COM[../e:CTA][e:C076/e:D3155 = 'TE' or e:C076/e:D3155 = 'FX'
+                       or e:C076/e:D3155 = 'EM']" mode="ext"/>
+
+  <xsl:template match="e:CUX[../parent::e:message][e:C504[e:D6347 = '2' or e:D6347 = '9']]" mode="ext"/>
+
+  <xsl:template match="e:PAT[../parent::e:message]" mode="ext"/>
+  <xsl:template match="e:PCD[../e:PAT][e:C501/e:D5245 = '12']" mode="ext"/>
+  <xsl:template match="e:MOA[../e:PAT][e:C516/e:D5025 = '52']" mode="ext"/>
+
+  <xsl:template match="e:TAX[../parent::e:message or ../parent::*[e:LIN]]" mode="ext"/>
+
+  <xsl:template match="e:ALC[../parent::e:message or ../parent::*[e:LIN]]" mode="ext"/>
+  <xsl:template match="e:PCD[../../e:ALC]" mode="ext"/>
+  <xsl:template match="e:MOA[../../e:ALC][e:C516/e:D5025 = '8' or e:C516/e:D5025 = '204'
+                       or e:C516/e:D5025 = '23' or e:C516/e:D5025 = '25']" mode="ext"/>
+
+  <xsl:template match="e:CNT[parent::e:message][e:C270/e:D6069 = '2']" mode="ext"/>
+  <xsl:template match="e:MOA[parent::e:message][e:C516/e:D5025 = '79' or e:C516/e:D5025 = '86'
+                       or e:C516/e:D5025 = '128' or e:C516/e:D5025 = '77'
+                       or e:C516/e:D5025 = '124' or e:C516/e:D5025 = '125']" mode="ext"/>
+
+  <!-- 1229 (action request), C829 (sub-line) and 1222 (configuration level) have no
+       canonical field yet. -->
+  <xsl:template match="e:LIN[normalize-space(e:D1082)][not(normalize-space(e:D1229))]
+                       [not(e:C829)][not(normalize-space(e:D1222))]" mode="ext"/>
+
+  <xsl:template match="e:PIA[not(e:C212[normalize-space(e:D7140)][not(e:D7143 = 'EN' or
+                       e:D7143 = 'SRV' or e:D7143 = 'SA' or e:D7143 = 'BP' or e:D7143 = 'IN'
+                       or e:D7143 = 'MF')])]" mode="ext"/>
+
+  <xsl:template match="e:IMD[e:C273/e:D7008][not(normalize-space(e:C273/e:D7009))]" mode="ext"/>
+
+  <xsl:template match="e:QTY[e:C186/e:D6063 = '21']" mode="ext"/>
+
+  <xsl:template match="e:PRI[e:C509[e:D5125 = 'AAA' or e:D5125 = 'AAB'][normalize-space(e:D5118)]]
+                       [not(normalize-space(e:C509/e:D5375) or normalize-space(e:C509/e:D5387))]"
+                mode="ext"/>
+
+  <xsl:template match="e:MOA[e:C516/e:D5025 = '203'][parent::*[e:LIN] or ../parent::*[e:LIN]]"
+                mode="ext"/>
+</xsl:stylesheet>
