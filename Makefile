@@ -29,6 +29,8 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
 PARSER_OBJ  := $(PARSER_SRC:%.c=$(B)/obj/%.o)
 GATEWAY_OBJ := $(GATEWAY_SRC:%.c=$(B)/obj/%.o)
+# Everything of the program but main(): unit tests link it to test gateway/ modules.
+GATEWAY_LIB_OBJ := $(filter-out $(B)/obj/gateway/main.o,$(GATEWAY_OBJ))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all build deps test test-one run bench fuzz clean
@@ -46,12 +48,16 @@ $(B)/libparsers.a: $(PARSER_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/gateway: $(GATEWAY_OBJ) $(B)/libparsers.a
+$(B)/libgateway.a: $(GATEWAY_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/gateway: $(B)/obj/gateway/main.o $(B)/libgateway.a $(B)/libparsers.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libparsers.a
+$(B)/tests/%: tests/unit/%.c $(B)/libgateway.a $(B)/libparsers.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libparsers.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libgateway.a $(B)/libparsers.a $(LDLIBS) -lcmocka
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
