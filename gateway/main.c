@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_convert.h"
 #include "cli_edi.h"
 
 static void usage(FILE *out)
@@ -15,6 +16,9 @@ static void usage(FILE *out)
           "  edi to-xml FILE       print an interchange as EDIFACT-XML\n"
           "  edi from-xml FILE     write EDIFACT from EDIFACT-XML\n"
           "  edi contrl FILE       print the CONTRL acknowledgement for an interchange\n"
+          "  convert --to canonical FILE\n"
+          "                        convert a received document (format detected) to the\n"
+          "                        canonical model, validated against its schema\n"
           "\n"
           "`gateway COMMAND --help` describes each command.\n",
           out);
@@ -32,6 +36,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "edi"))
         return cli_edi_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "convert"))
+        return cli_convert_main(argc - 1, argv + 1);
     fprintf(stderr, "gateway: unknown command \"%s\"; `gateway --help` lists the commands\n", argv[1]);
     return 2;
 }

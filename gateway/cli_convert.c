@@ -1,0 +1,428 @@
+/* `gateway convert --to canonical FILE`: the inbound half of the mapping step as a user
+ * drives it. The file's format is found from its content (mapping_detect); every result is
+ * validated against the canonical schema before it is printed, so that what reaches
+ * stdout can be trusted by the next step. Exit status: 0 converted, 1 findings in the input
+ * or a result that is not valid, 2 unreadable, not convertible (yet) or usage. */
+#include "cli_convert.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <libxslt/xsltutils.h>
+
+#include "edi_buf.h"
+#include "edi_directory.h"
+#include "edi_xml.h"
+#include "mapping.h"
+
+#ifndef GATEWAY_FORMATS_DIR
+#define GATEWAY_FORMATS_DIR "formats"
+#endif
+/* The stylesheets sit next to formats/ in the checkout. */
+#ifndef GATEWAY_XSLT_DIR
+#define GATEWAY_XSLT_DIR GATEWAY_FORMATS_DIR "/../xslt"
+#endif
+
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_UNREADABLE = 2 };
+
+/* An EDIFACT-XML tree takes about 100 times its input (edi_xml.h): 8 MiB of EDIFACT is
+ * already most of a gigabyte. XML is read as a tree of a few times its size. */
+#define MAX_EDIFACT_BYTES ((size_t)8 << 20)
+#define MAX_INPUT_BYTES ((size_t)64 << 20)
+
+#define EDIFACT_ORDERS_XSL "edifact-orders-to-canonical.xsl"
+#define OPENTRANS_ORDER_XSL "opentrans-order-to-canonical.xsl"
+
+typedef struct {
+    const char *to;
+    const char *formats;   /* --formats, else $EDI_FORMATS_DIR, else built in */
+    const char *xslt;      /* --xslt, else built in */
+    const char *path;
+} convert_opts;
+
+/* Targets the design names (issue 3 §4) but that are not written yet. */
+static const char *const planned_targets[] = {
+    "orders", "ordrsp", "desadv", "invoic", "opentrans", "xrechnung-ubl", "xrechnung-cii",
+    "peppol", "html",
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: gateway convert --to canonical [OPTIONS] FILE\n"
+          "\n"
+          "Convert a received document to the gateway's canonical model\n"
+          "(formats/canonical/canonical.xsd). The format of FILE is found from its content:\n"
+          "EDIFACT (UNA, UNB or UNH first), openTRANS 2.1 or 1.0 ORDER, UBL Invoice, CII\n"
+          "CrossIndustryInvoice, JSON. Converted today: EDIFACT ORDERS (D.96A, D.01B and their\n"
+          "EANCOM subsets; one canonical order per message) and openTRANS ORDER. `-` reads\n"
+          "standard input. EDIFACT is checked as `edi check` does; its findings go to stderr.\n"
+          "Every result is validated against the canonical schema before it is printed.\n"
+          "\n"
+          "Output on stdout: one XML document per converted message, each starting with its\n"
+          "own XML declaration (<?xml ...?>); two documents are separated by an empty line.\n"
+          "\n"
+          "options:\n"
+          "  --to canonical   the target model (the only one so far)\n"
+          "  --formats DIR    the formats folder with edifact/ and canonical/ (default:\n"
+          "                   $EDI_FORMATS_DIR or the built-in path)\n"
+          "  --xslt DIR       the folder of the mapping stylesheets (default: the built-in path)\n"
+          "\n"
+          "XML with a DOCTYPE is refused: DTDs are not read and entities never expanded.\n"
+          "At most 8 MiB of EDIFACT and 64 MiB of XML are read.\n"
+          "\n"
+          "exit status: 0 converted, 1 findings in the input or a result that is not valid,\n"
+          "2 unreadable, a format or message type that cannot be converted yet, or usage\n",
+          out);
+}
+
+/* --- reading the input ---------------------------------------------------------- */
+
+/* The whole file (or stdin for "-"), at most `limit` bytes. */
+static int read_input(const char *path, size_t limit, edi_buf *b)
+{
+    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    if (fd < 0) {
+        fprintf(stderr, "gateway convert: %s: %s\n", path, strerror(errno));
+        return EXIT_UNREADABLE;
+    }
+    int status = EXIT_OK;
+    for (;;) {
+        if (b->len > limit) {
+            fprintf(stderr, "gateway convert: %s: larger than %zu bytes, the most read\n", path, limit);
+            status = EXIT_UNREADABLE;
+            break;
+        }
+        if (!edi_buf_grow(b, 65536)) {
+            fprintf(stderr, "gateway convert: %s: out of memory\n", path);
+            status = EXIT_UNREADABLE;
+            break;
+        }
+        ssize_t n = read(fd, b->p + b->len, b->cap - b->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "gateway convert: %s: %s\n", path, strerror(errno));
+            status = EXIT_UNREADABLE;
+            break;
+        }
+        if (n == 0)
+            break;
+        b->len += (size_t)n;
+    }
+    if (fd != STDIN_FILENO)
+        close(fd);
+    return status;
+}
+
+static const char *formats_root(const convert_opts *o)
+{
+    if (o->formats)
+        return o->formats;
+    const char *env = getenv("EDI_FORMATS_DIR");
+    return env && *env ? env : GATEWAY_FORMATS_DIR;
+}
+
+/* --- writing the output --------------------------------------------------------- */
+
+typedef struct {
+    mapping_ctx *m;
+    const convert_opts *o;
+    size_t written;        /* documents printed so far: the next one gets a separator */
+} converter;
+
+/* Validate one result and print it; the status it earns. */
+static int emit(converter *cv, xmlDocPtr res, xsltStylesheetPtr style, const char *what)
+{
+    char why[768] = "";
+    edi_result r = mapping_validate(cv->m, res, why, sizeof why);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s: %s: %s\n", cv->o->path, what, why);
+        /* A schema we cannot read is our installation's fault, not the input's. */
+        return r == EDI_E_XML ? EXIT_FINDINGS : EXIT_UNREADABLE;
+    }
+    if (cv->written++)
+        fputc('\n', stdout);
+    if (xsltSaveResultToFile(stdout, res, style) < 0) {
+        fprintf(stderr, "gateway convert: cannot write to standard output\n");
+        return EXIT_UNREADABLE;
+    }
+    return EXIT_OK;
+}
+
+/* Non-terminating xsl:message texts of a transformation, as warnings. */
+static void print_notes(const converter *cv, const char *what, const char *notes)
+{
+    const char *p = notes;
+    while (*p) {
+        size_t n = strcspn(p, "\n");
+        if (n)
+            fprintf(stderr, "gateway convert: %s: %s: warning: %.*s\n", cv->o->path, what, (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
+static int transform_and_emit(converter *cv, xsltStylesheetPtr style, xmlDocPtr doc,
+                              const char *what)
+{
+    char why[1024] = "", notes[2048] = "";
+    xmlDocPtr res = NULL;
+    edi_result r = mapping_apply(cv->m, style, doc, NULL, &res, notes, sizeof notes, why, sizeof why);
+    print_notes(cv, what, notes);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s: %s: %s\n", cv->o->path, what, why);
+        return r == EDI_E_XML ? EXIT_FINDINGS : EXIT_UNREADABLE;
+    }
+    int status = emit(cv, res, style, what);
+    xmlFreeDoc(res);
+    return status;
+}
+
+static int load_style(converter *cv, const char *file, xsltStylesheetPtr *style)
+{
+    char path[4096], why[768] = "";
+    snprintf(path, sizeof path, "%s/%s", cv->o->xslt ? cv->o->xslt : GATEWAY_XSLT_DIR, file);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "gateway convert: %s: the mapping %s is not there (%s); give its folder "
+                "with --xslt\n", cv->o->path, path, strerror(errno));
+        return EXIT_UNREADABLE;
+    }
+    if (mapping_stylesheet(cv->m, path, style, why, sizeof why) != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s\n", why);
+        return EXIT_UNREADABLE;
+    }
+    return EXIT_OK;
+}
+
+static int worse(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* --- EDIFACT -------------------------------------------------------------------- */
+
+static edi_directory *open_directory(const convert_opts *o)
+{
+    char path[4096], probe[4200];
+    snprintf(path, sizeof path, "%s/edifact", formats_root(o));
+    snprintf(probe, sizeof probe, "%s/service/v3.edd", path);
+    if (access(probe, R_OK) != 0) {
+        fprintf(stderr, "gateway convert: no EDIFACT directory definitions in %s (%s); give the "
+                "formats folder with --formats or EDI_FORMATS_DIR\n", path, strerror(errno));
+        return NULL;
+    }
+    edi_directory *d = edi_directory_open(path);
+    if (!d)
+        fprintf(stderr, "gateway convert: out of memory opening the directory definitions\n");
+    return d;
+}
+
+/* One message on its own as a document: the stylesheet maps the first message it sees. */
+static int convert_message(converter *cv, xsltStylesheetPtr style, xmlNodePtr msg)
+{
+    xmlChar *type = xmlGetProp(msg, BAD_CAST "type");
+    xmlChar *ref = xmlGetProp(msg, BAD_CAST "ref");
+    char what[160];
+    snprintf(what, sizeof what, "message %s", ref ? (const char *)ref : "?");
+    int status = EXIT_OK;
+    if (!type || strcmp((const char *)type, "ORDERS") != 0) {
+        fprintf(stderr, "gateway convert: %s: %s is %s: converting it to canonical is not supported "
+                "yet (ORDERS is)\n", cv->o->path, what, type ? (const char *)type : "of no type");
+        status = EXIT_UNREADABLE;
+    } else {
+        xmlDocPtr one = xmlNewDoc(BAD_CAST "1.0");
+        xmlNodePtr copy = one ? xmlDocCopyNode(msg, one, 1) : NULL;
+        if (!copy) {
+            fprintf(stderr, "gateway convert: %s: out of memory\n", cv->o->path);
+            status = EXIT_UNREADABLE;
+        } else {
+            xmlDocSetRootElement(one, copy);
+            status = transform_and_emit(cv, style, one, what);
+        }
+        xmlFreeDoc(one);
+    }
+    xmlFree(type);
+    xmlFree(ref);
+    return status;
+}
+
+static int convert_edifact(converter *cv, const edi_buf *in)
+{
+    if (in->len > MAX_EDIFACT_BYTES) {
+        fprintf(stderr, "gateway convert: %s: %zu bytes of EDIFACT; at most %zu are converted at once\n",
+                cv->o->path, in->len, MAX_EDIFACT_BYTES);
+        return EXIT_UNREADABLE;
+    }
+    edi_directory *dir = open_directory(cv->o);
+    if (!dir)
+        return EXIT_UNREADABLE;
+    edi_findings f;
+    edi_findings_init(&f, 0);
+    edi_reader_options opt = { .directory = dir };
+    xmlDocPtr tree = NULL;
+    edi_result r = edi_xml_read_mem(in->p, in->len, &opt, &tree, &f);
+    char line[512];
+    for (size_t k = 0; k < f.count; k++) {
+        edi_finding_format(&f.items[k], line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    int status = f.errors ? EXIT_FINDINGS : EXIT_OK;
+    edi_findings_free(&f);
+    if (!tree) {
+        fprintf(stderr, "gateway convert: %s: %s\n", cv->o->path, edi_result_str(r));
+        edi_directory_free(dir);
+        return EXIT_UNREADABLE;
+    }
+    xsltStylesheetPtr style = NULL;
+    xmlXPathContextPtr x = xmlXPathNewContext(tree);
+    xmlXPathObjectPtr found = NULL;
+    if (x && xmlXPathRegisterNs(x, BAD_CAST "e", BAD_CAST EDI_XML_NS) == 0)
+        found = xmlXPathEvalExpression(BAD_CAST "//e:message", x);
+    int n = found && found->nodesetval ? found->nodesetval->nodeNr : 0;
+    if (!found) {
+        fprintf(stderr, "gateway convert: %s: out of memory\n", cv->o->path);
+        status = EXIT_UNREADABLE;
+    } else if (n == 0) {
+        fprintf(stderr, "gateway convert: %s: the interchange holds no message to convert\n",
+                cv->o->path);
+        status = worse(status, EXIT_FINDINGS);
+    } else {
+        int loaded = load_style(cv, EDIFACT_ORDERS_XSL, &style);
+        for (int i = 0; i < n && loaded == EXIT_OK; i++)
+            status = worse(status, convert_message(cv, style, found->nodesetval->nodeTab[i]));
+        status = worse(status, loaded);
+    }
+    xmlXPathFreeObject(found);
+    xmlXPathFreeContext(x);
+    xmlFreeDoc(tree);
+    edi_directory_free(dir);
+    return status;
+}
+
+/* --- XML ------------------------------------------------------------------------ */
+
+static int convert_opentrans(converter *cv, const edi_buf *in, mapping_format format)
+{
+    char why[768] = "";
+    xmlDocPtr doc = NULL;
+    /* Parsed before the mapping is looked for: an unsafe document is refused either way. */
+    edi_result r = mapping_parse_xml(in->p, in->len, &doc, why, sizeof why);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s: %s\n", cv->o->path, why);
+        return EXIT_UNREADABLE;
+    }
+    xsltStylesheetPtr style = NULL;
+    int status = load_style(cv, OPENTRANS_ORDER_XSL, &style);
+    if (status == EXIT_OK)
+        status = transform_and_emit(cv, style, doc, mapping_format_name(format));
+    xmlFreeDoc(doc);
+    return status;
+}
+
+/* --- the command ---------------------------------------------------------------- */
+
+enum { OPT_TO = 256, OPT_FORMATS, OPT_XSLT, OPT_HELP };
+
+static const struct option options[] = {
+    { "to", required_argument, NULL, OPT_TO },
+    { "formats", required_argument, NULL, OPT_FORMATS },
+    { "xslt", required_argument, NULL, OPT_XSLT },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+};
+
+/* 0 to go on, else the exit status (help printed or usage error). */
+static int parse_args(int argc, char **argv, convert_opts *o, bool *done)
+{
+    memset(o, 0, sizeof *o);
+    *done = false;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_TO: o->to = optarg; break;
+        case OPT_FORMATS: o->formats = optarg; break;
+        case OPT_XSLT: o->xslt = optarg; break;
+        case OPT_HELP:
+        case 'h':
+            usage(stdout);
+            *done = true;
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "gateway convert: unknown option or missing value: %s\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            *done = true;
+            return EXIT_UNREADABLE;
+        }
+    }
+    if (optind != argc - 1 || !o->to) {
+        fprintf(stderr, "gateway convert: %s\n", !o->to ? "--to is required" : "give exactly one FILE");
+        usage(stderr);
+        *done = true;
+        return EXIT_UNREADABLE;
+    }
+    o->path = argv[optind];
+    if (strcmp(o->to, "canonical") != 0) {
+        bool planned = false;
+        for (size_t i = 0; i < sizeof planned_targets / sizeof planned_targets[0]; i++)
+            planned = planned || !strcmp(o->to, planned_targets[i]);
+        fprintf(stderr, planned ? "gateway convert: --to %s is not implemented yet; --to canonical is\n"
+                : "gateway convert: --to %s is unknown; --to canonical is the one implemented\n",
+                o->to);
+        *done = true;
+        return EXIT_UNREADABLE;
+    }
+    return EXIT_OK;
+}
+
+int cli_convert_main(int argc, char **argv)
+{
+    convert_opts o;
+    bool done;
+    int status = parse_args(argc, argv, &o, &done);
+    if (done)
+        return status;
+    edi_buf in = { 0 };
+    status = read_input(o.path, MAX_INPUT_BYTES, &in);
+    if (status != EXIT_OK) {
+        edi_buf_free(&in);
+        return status;
+    }
+    char why[512] = "";
+    mapping_format format = mapping_detect(in.p, in.len, why, sizeof why);
+    char schema[4096];
+    snprintf(schema, sizeof schema, "%s/canonical/canonical.xsd", formats_root(&o));
+    converter cv = { .m = mapping_new(schema), .o = &o };
+    if (!cv.m) {
+        fprintf(stderr, "gateway convert: out of memory\n");
+        status = EXIT_UNREADABLE;
+    } else if (format == MAPPING_FORMAT_EDIFACT) {
+        status = convert_edifact(&cv, &in);
+    } else if (format == MAPPING_FORMAT_OPENTRANS_21_ORDER ||
+               format == MAPPING_FORMAT_OPENTRANS_10_ORDER) {
+        status = convert_opentrans(&cv, &in, format);
+    } else if (format == MAPPING_FORMAT_UNKNOWN || format == MAPPING_FORMAT_XML_OTHER) {
+        fprintf(stderr, "gateway convert: %s: %s\n", o.path, why);
+        status = EXIT_UNREADABLE;
+    } else {
+        fprintf(stderr, "gateway convert: %s: the file is %s; converting it to canonical is not "
+                "supported yet\n", o.path, mapping_format_name(format));
+        status = EXIT_UNREADABLE;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "gateway convert: cannot write to standard output\n");
+        status = EXIT_UNREADABLE;
+    }
+    mapping_free(cv.m);
+    edi_buf_free(&in);
+    return status;
+}

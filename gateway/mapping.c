@@ -1,0 +1,530 @@
+/* The mapping step: format detection, the stylesheet cache, transforms under security
+ * preferences, and validation against the canonical schema. */
+#include "mapping.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlschemas.h>
+#include <libxslt/security.h>
+#include <libxslt/transform.h>
+#include <libxslt/xslt.h>
+#include <libxslt/xsltutils.h>
+
+#include "edi_xml.h"
+
+/* ==== format detection ============================================================ */
+
+const char *mapping_format_name(mapping_format f)
+{
+    switch (f) {
+    case MAPPING_FORMAT_EDIFACT: return "EDIFACT";
+    case MAPPING_FORMAT_OPENTRANS_21_ORDER: return "openTRANS 2.1 ORDER";
+    case MAPPING_FORMAT_OPENTRANS_10_ORDER: return "openTRANS 1.0 ORDER";
+    case MAPPING_FORMAT_UBL_INVOICE: return "UBL Invoice";
+    case MAPPING_FORMAT_CII_INVOICE: return "CII CrossIndustryInvoice";
+    case MAPPING_FORMAT_XML_OTHER: return "XML";
+    case MAPPING_FORMAT_JSON: return "JSON";
+    case MAPPING_FORMAT_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool is_name_char(char c)
+{
+    return !is_space(c) && c != '>' && c != '/' && c != '=' && c != '\0' && c != '<';
+}
+
+/* A cursor over the bytes being recognised; `line` follows it for the DOCTYPE sentence. */
+typedef struct {
+    const char *p, *end;
+    int line;
+} scan;
+
+static void advance(scan *s, size_t n)
+{
+    for (size_t i = 0; i < n && s->p < s->end; i++, s->p++)
+        if (*s->p == '\n')
+            s->line++;
+}
+
+static void skip_space(scan *s)
+{
+    while (s->p < s->end && is_space(*s->p))
+        advance(s, 1);
+}
+
+static bool starts(const scan *s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(s->end - s->p) >= n && memcmp(s->p, lit, n) == 0;
+}
+
+/* Move past the first `lit`; false when the input ends first. */
+static bool skip_past(scan *s, const char *lit)
+{
+    size_t n = strlen(lit);
+    while ((size_t)(s->end - s->p) >= n) {
+        if (memcmp(s->p, lit, n) == 0) {
+            advance(s, n);
+            return true;
+        }
+        advance(s, 1);
+    }
+    return false;
+}
+
+/* Past a DOCTYPE: its internal subset (between [ and ]) may hold '>' in declarations. */
+static bool skip_doctype(scan *s)
+{
+    char quote = '\0';
+    int depth = 0;
+    for (; s->p < s->end; advance(s, 1)) {
+        char c = *s->p;
+        if (quote) {
+            if (c == quote)
+                quote = '\0';
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '[') {
+            depth++;
+        } else if (c == ']') {
+            depth--;
+        } else if (c == '>' && depth <= 0) {
+            advance(s, 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef struct {
+    char prefix[64], local[128], ns[256];
+    bool doctype;
+    int doctype_line;
+} xml_root;
+
+static void copy_span(char *dst, size_t n, const char *from, size_t len)
+{
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, from, len);
+    dst[len] = '\0';
+}
+
+/* Read the prolog and the root's start tag: its name and the namespace of its prefix. */
+static bool read_root(scan *s, xml_root *r)
+{
+    memset(r, 0, sizeof *r);
+    for (;;) {
+        skip_space(s);
+        if (starts(s, "<?")) {
+            if (!skip_past(s, "?>"))
+                return false;
+        } else if (starts(s, "<!--")) {
+            if (!skip_past(s, "-->"))
+                return false;
+        } else if (starts(s, "<!DOCTYPE")) {
+            r->doctype = true;
+            r->doctype_line = s->line;
+            if (!skip_doctype(s))
+                return false;
+        } else {
+            break;
+        }
+    }
+    if (!starts(s, "<"))
+        return false;
+    advance(s, 1);
+    const char *name = s->p;
+    while (s->p < s->end && is_name_char(*s->p))
+        advance(s, 1);
+    size_t name_len = (size_t)(s->p - name);
+    if (!name_len)
+        return false;
+    const char *colon = memchr(name, ':', name_len);
+    if (colon) {
+        copy_span(r->prefix, sizeof r->prefix, name, (size_t)(colon - name));
+        copy_span(r->local, sizeof r->local, colon + 1, name_len - (size_t)(colon - name) - 1);
+    } else {
+        copy_span(r->local, sizeof r->local, name, name_len);
+    }
+    char want[80];
+    snprintf(want, sizeof want, r->prefix[0] ? "xmlns:%s" : "xmlns", r->prefix);
+    /* Attributes: name = "value" until the tag ends. */
+    for (;;) {
+        skip_space(s);
+        if (s->p >= s->end)
+            return false;
+        if (*s->p == '>' || *s->p == '/')
+            return true;
+        const char *an = s->p;
+        while (s->p < s->end && is_name_char(*s->p))
+            advance(s, 1);
+        size_t an_len = (size_t)(s->p - an);
+        skip_space(s);
+        if (!an_len || s->p >= s->end || *s->p != '=')
+            return false;
+        advance(s, 1);
+        skip_space(s);
+        if (s->p >= s->end || (*s->p != '"' && *s->p != '\''))
+            return false;
+        char q = *s->p;
+        advance(s, 1);
+        const char *v = s->p;
+        const char *close = memchr(v, q, (size_t)(s->end - v));
+        if (!close)
+            return false;
+        if (an_len == strlen(want) && memcmp(an, want, an_len) == 0)
+            copy_span(r->ns, sizeof r->ns, v, (size_t)(close - v));
+        advance(s, (size_t)(close - v) + 1);
+    }
+}
+
+static const struct {
+    const char *ns, *local;
+    mapping_format format;
+} xml_formats[] = {
+    { "http://www.opentrans.org/XMLSchema/2.1", "ORDER", MAPPING_FORMAT_OPENTRANS_21_ORDER },
+    { "", "ORDER", MAPPING_FORMAT_OPENTRANS_10_ORDER },
+    { "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2", "Invoice", MAPPING_FORMAT_UBL_INVOICE },
+    { "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100", "CrossIndustryInvoice",
+      MAPPING_FORMAT_CII_INVOICE },
+};
+
+mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why_n)
+{
+    scan s = { buf, buf + (buf ? len : 0), 1 };
+    if (starts(&s, "\xef\xbb\xbf"))
+        advance(&s, 3);
+    skip_space(&s);
+    if (s.p >= s.end) {
+        edi_say(why, why_n, "the file is empty or holds only white space");
+        return MAPPING_FORMAT_UNKNOWN;
+    }
+    /* A service segment tag and then a separator, which is never a letter or digit. */
+    if ((starts(&s, "UNA") || starts(&s, "UNB") || starts(&s, "UNH")) && s.end - s.p > 3 &&
+        !((s.p[3] >= 'A' && s.p[3] <= 'Z') || (s.p[3] >= '0' && s.p[3] <= '9')))
+        return MAPPING_FORMAT_EDIFACT;
+    if (*s.p == '{' || *s.p == '[')
+        return MAPPING_FORMAT_JSON;
+    if (*s.p == '<') {
+        xml_root r;
+        if (!read_root(&s, &r)) {
+            edi_say(why, why_n, "the file starts like XML but no root element could be read "
+                    "(line %d)", s.line);
+            return MAPPING_FORMAT_UNKNOWN;
+        }
+        for (size_t i = 0; i < sizeof xml_formats / sizeof xml_formats[0]; i++)
+            if (!strcmp(r.ns, xml_formats[i].ns) && !strcmp(r.local, xml_formats[i].local))
+                return xml_formats[i].format;
+        edi_say(why, why_n, "an XML document whose root element is %s%s%s%s, which the gateway "
+                "does not read (it reads openTRANS ORDER, UBL Invoice and CII "
+                "CrossIndustryInvoice)", r.local, r.ns[0] ? " in namespace \"" : " without a namespace",
+                r.ns, r.ns[0] ? "\"" : "");
+        return MAPPING_FORMAT_XML_OTHER;
+    }
+    /* Quote only what is safe to print: the first word if it is plain ASCII. */
+    char word[24];
+    size_t n = 0;
+    while (s.p + n < s.end && n < sizeof word - 1 && s.p[n] > ' ' && s.p[n] < 0x7f)
+        n++;
+    copy_span(word, sizeof word, s.p, n);
+    if (n)
+        edi_say(why, why_n, "the file is neither EDIFACT (UNA, UNB or UNH), XML nor JSON: it "
+                "starts with \"%s\"", word);
+    else
+        edi_say(why, why_n, "the file is neither EDIFACT (UNA, UNB or UNH), XML nor JSON: it "
+                "starts with a byte that is not printable text");
+    return MAPPING_FORMAT_UNKNOWN;
+}
+
+edi_result mapping_parse_xml(const char *buf, size_t len, xmlDocPtr *out, char *why, size_t why_n)
+{
+    if (!out)
+        return EDI_E_ARG;
+    *out = NULL;
+    scan s = { buf, buf + (buf ? len : 0), 1 };
+    if (starts(&s, "\xef\xbb\xbf"))
+        advance(&s, 3);
+    xml_root r;
+    if (read_root(&s, &r) && r.doctype) {
+        edi_say(why, why_n, "line %d: the document has a DOCTYPE; DTDs are not read and entities "
+                "not expanded, for safety", r.doctype_line);
+        return EDI_E_XML;
+    }
+    /* edi_xml_parse_mem refuses a DOCTYPE too, wherever the scan above stopped. */
+    return edi_xml_parse_mem(buf, len, out, why, why_n);
+}
+
+/* ==== the context ================================================================= */
+
+typedef struct {
+    char *path;
+    xsltStylesheetPtr style;
+} cached_style;
+
+struct mapping_ctx {
+    char *schema_path;
+    xmlDocPtr schema_doc;        /* kept while the schema lives: it points into it */
+    xmlSchemaPtr schema;
+    xsltSecurityPrefsPtr prefs;
+    cached_style *styles;
+    size_t n_styles, cap_styles;
+};
+
+mapping_ctx *mapping_new(const char *schema_path)
+{
+    mapping_ctx *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->schema_path = strdup(schema_path ? schema_path : "");
+    m->prefs = xsltNewSecurityPrefs();
+    /* A mapping reads one tree and returns one tree. Reading files stays allowed because a
+     * stylesheet may read its own lookup tables (document('')); the input cannot name one
+     * unless a stylesheet of ours asks for it. */
+    if (!m->schema_path || !m->prefs ||
+        xsltSetSecurityPrefs(m->prefs, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(m->prefs, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(m->prefs, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid) != 0 ||
+        xsltSetSecurityPrefs(m->prefs, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid) != 0) {
+        mapping_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void mapping_free(mapping_ctx *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_styles; i++) {
+        free(m->styles[i].path);
+        xsltFreeStylesheet(m->styles[i].style);
+    }
+    free(m->styles);
+    xmlSchemaFree(m->schema);
+    xmlFreeDoc(m->schema_doc);
+    if (m->prefs)
+        xsltFreeSecurityPrefs(m->prefs);
+    free(m->schema_path);
+    free(m);
+}
+
+edi_result mapping_stylesheet(mapping_ctx *m, const char *path, xsltStylesheetPtr *out,
+                              char *why, size_t why_n)
+{
+    if (!m || !path || !out)
+        return EDI_E_ARG;
+    *out = NULL;
+    for (size_t i = 0; i < m->n_styles; i++)
+        if (!strcmp(m->styles[i].path, path)) {
+            *out = m->styles[i].style;
+            return EDI_OK;
+        }
+    if (m->n_styles == m->cap_styles) {
+        size_t cap = m->cap_styles ? m->cap_styles * 2 : 4;
+        cached_style *grown = realloc(m->styles, cap * sizeof *grown);
+        if (!grown) {
+            edi_say(why, why_n, "out of memory");
+            return EDI_E_NOMEM;
+        }
+        m->styles = grown;
+        m->cap_styles = cap;
+    }
+    char reason[400] = "";
+    xmlDocPtr doc = NULL;
+    edi_result r = edi_xml_parse_file(path, &doc, reason, sizeof reason);
+    if (r != EDI_OK) {
+        edi_say(why, why_n, "the stylesheet %s cannot be read: %s", path, reason);
+        return r;
+    }
+    /* Without a base URL, xsl:import and xsl:include would resolve against the current
+     * directory instead of the stylesheet's own folder. */
+    if (!doc->URL)
+        doc->URL = xmlStrdup(BAD_CAST path);
+    char *key = strdup(path);
+    if (!key) {
+        xmlFreeDoc(doc);
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    xsltStylesheetPtr style = xsltParseStylesheetDoc(doc);
+    if (!style) {
+        /* libxslt takes the document only when it compiles it. */
+        xmlFreeDoc(doc);
+        free(key);
+        edi_say(why, why_n, "%s is not a usable XSLT stylesheet (libxslt's reasons are above)", path);
+        return EDI_E_XML;
+    }
+    m->styles[m->n_styles++] = (cached_style){ key, style };
+    *out = style;
+    return EDI_OK;
+}
+
+/* ---- transforming ---------------------------------------------------------------- */
+
+/* What libxslt reports during one transformation, in order (messages arrive in pieces). */
+typedef struct {
+    char text[2048];
+    size_t len;
+} report;
+
+static void collect_report(void *ctx, const char *fmt, ...)
+{
+    report *rep = ctx;
+    if (rep->len + 1 >= sizeof rep->text)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(rep->text + rep->len, sizeof rep->text - rep->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        rep->len += (size_t)n < sizeof rep->text - rep->len ? (size_t)n : sizeof rep->text - rep->len - 1;
+}
+
+/* The report as one sentence: lines joined with "; ", trailing breaks dropped. */
+static void report_sentence(const report *rep, char *dst, size_t n)
+{
+    if (!dst || !n)
+        return;
+    size_t o = 0;
+    bool pending = false;
+    for (size_t i = 0; i < rep->len && o + 3 < n; i++) {
+        char c = rep->text[i];
+        if (c == '\n') {
+            pending = o > 0;
+            continue;
+        }
+        if (pending) {
+            dst[o++] = ';';
+            dst[o++] = ' ';
+            pending = false;
+            if (o + 1 >= n)
+                break;
+        }
+        dst[o++] = c;
+    }
+    dst[o] = '\0';
+}
+
+edi_result mapping_apply(mapping_ctx *m, xsltStylesheetPtr style, xmlDocPtr doc,
+                         const char **params, xmlDocPtr *out, char *notes, size_t notes_n,
+                         char *why, size_t why_n)
+{
+    if (notes && notes_n)
+        notes[0] = '\0';
+    if (!m || !style || !doc || !out)
+        return EDI_E_ARG;
+    *out = NULL;
+    xsltTransformContextPtr ctxt = xsltNewTransformContext(style, doc);
+    if (!ctxt) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    report rep = { .len = 0 };
+    xsltSetTransformErrorFunc(ctxt, &rep, collect_report);
+    if (xsltSetCtxtSecurityPrefs(m->prefs, ctxt) != 0) {
+        xsltFreeTransformContext(ctxt);
+        edi_say(why, why_n, "the security preferences could not be set");
+        return EDI_E_ARG;
+    }
+    xmlDocPtr res = xsltApplyStylesheetUser(style, doc, params, NULL, NULL, ctxt);
+    bool stopped = ctxt->state != XSLT_STATE_OK;
+    xsltFreeTransformContext(ctxt);
+    if (!res || stopped) {
+        xmlFreeDoc(res);
+        char sentence[1024];
+        report_sentence(&rep, sentence, sizeof sentence);
+        edi_say(why, why_n, "the mapping stopped: %s",
+                sentence[0] ? sentence : "libxslt gave no reason");
+        return EDI_E_XML;
+    }
+    if (notes && notes_n)
+        snprintf(notes, notes_n, "%s", rep.text);
+    *out = res;
+    return EDI_OK;
+}
+
+/* ---- validating ------------------------------------------------------------------ */
+
+typedef struct {
+    char text[512];
+    int line;
+    bool have;
+} first_error;
+
+static void keep_first_error(void *ctx, xmlErrorPtr e)
+{
+    first_error *fe = ctx;
+    if (fe->have || !e)
+        return;
+    fe->have = true;
+    fe->line = e->line;
+    snprintf(fe->text, sizeof fe->text, "%s", e->message ? e->message : "invalid");
+    size_t n = strlen(fe->text);
+    while (n && (fe->text[n - 1] == '\n' || fe->text[n - 1] == ' '))
+        fe->text[--n] = '\0';
+}
+
+static edi_result load_schema(mapping_ctx *m, char *why, size_t why_n)
+{
+    char reason[400] = "";
+    edi_result r = edi_xml_parse_file(m->schema_path, &m->schema_doc, reason, sizeof reason);
+    if (r != EDI_OK) {
+        edi_say(why, why_n, "the canonical schema %s cannot be read: %s", m->schema_path, reason);
+        return r == EDI_E_NOMEM ? r : EDI_E_IO;
+    }
+    if (!m->schema_doc->URL)
+        m->schema_doc->URL = xmlStrdup(BAD_CAST m->schema_path);
+    xmlSchemaParserCtxtPtr pc = xmlSchemaNewDocParserCtxt(m->schema_doc);
+    if (!pc) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    first_error fe = { .have = false };
+    xmlSchemaSetParserStructuredErrors(pc, keep_first_error, &fe);
+    m->schema = xmlSchemaParse(pc);
+    xmlSchemaFreeParserCtxt(pc);
+    if (!m->schema) {
+        edi_say(why, why_n, "the canonical schema %s is not usable: line %d: %s", m->schema_path,
+                fe.line, fe.have ? fe.text : "unknown error");
+        return EDI_E_IO;
+    }
+    return EDI_OK;
+}
+
+edi_result mapping_validate(mapping_ctx *m, xmlDocPtr doc, char *why, size_t why_n)
+{
+    if (!m || !doc)
+        return EDI_E_ARG;
+    if (!m->schema) {
+        edi_result r = load_schema(m, why, why_n);
+        if (r != EDI_OK)
+            return r;
+    }
+    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(m->schema);
+    if (!vc) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    first_error fe = { .have = false };
+    xmlSchemaSetValidStructuredErrors(vc, keep_first_error, &fe);
+    int rc = xmlSchemaValidateDoc(vc, doc);
+    xmlSchemaFreeValidCtxt(vc);
+    if (rc == 0)
+        return EDI_OK;
+    if (fe.have)
+        edi_say(why, why_n, "the canonical document is not valid: line %d: %s", fe.line, fe.text);
+    else
+        edi_say(why, why_n, "the canonical document could not be validated");
+    return rc < 0 ? EDI_E_NOMEM : EDI_E_XML;
+}
