@@ -199,4 +199,12 @@ run_gateway convert "$ROOT/samples/edifact/orders-d96a-eancom.edi"
 is "$RUN_STATUS" 2 "without --to: exit 2"
 like "$RUN_STDERR" '--to is required' "without --to: said so"
 
+# A real openTRANS 2.1 order that breaks the official XSD converts through the standard
+# stylesheet (xslt/opentrans-order-to-canonical.xsl).
+PLICA="$ROOT/tests/corpus/opentrans/realworld-plica/PLD_257444_Order_example.XML"
+run_gateway convert --to canonical "$PLICA"
+is "$RUN_STATUS" 0 "openTRANS (Plica, real, off-schema): exit 0"
+like "$RUN_STDOUT" '<number>PLEX-141269</number>' "openTRANS (Plica): the order number"
+is "$(printf '%s' "$RUN_STDOUT" | grep -c '<line>')" 11 "openTRANS (Plica): 11 lines"
+
 done_testing
