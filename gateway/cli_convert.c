@@ -18,6 +18,7 @@
 #include <libxml/xpathInternals.h>
 #include <libxslt/xsltutils.h>
 
+#include "canonical_totals.h"
 #include "edi_buf.h"
 #include "edi_directory.h"
 #include "edi_xml.h"
@@ -179,6 +180,15 @@ static int transform_and_emit(converter *cv, xsltStylesheetPtr style, xmlDocPtr 
     if (r != EDI_OK) {
         fprintf(stderr, "gateway convert: %s: %s: %s\n", cv->o->path, what, why);
         return r == EDI_E_XML ? EXIT_FINDINGS : EXIT_UNREADABLE;
+    }
+    /* Before validation, so that the computed values are validated too. */
+    notes[0] = '\0';
+    r = canonical_totals_complete(res, notes, sizeof notes, why, sizeof why);
+    print_notes(cv, what, notes);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s: %s: %s\n", cv->o->path, what, why);
+        xmlFreeDoc(res);
+        return EXIT_UNREADABLE;
     }
     int status = emit(cv, res, style, what);
     xmlFreeDoc(res);

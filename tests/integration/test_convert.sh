@@ -207,4 +207,16 @@ is "$RUN_STATUS" 0 "openTRANS (Plica, real, off-schema): exit 0"
 like "$RUN_STDOUT" '<number>PLEX-141269</number>' "openTRANS (Plica): the order number"
 is "$(printf '%s' "$RUN_STDOUT" | grep -c '<line>')" 11 "openTRANS (Plica): 11 lines"
 
+# Missing line amounts and totals are computed with decimals (gateway/canonical_totals.h):
+# the EANCOM sample has PRI with a price basis of 100 and no MOA 203 nor MOA 79.
+run_gateway convert --to canonical "$ROOT/samples/edifact/orders-d96a-eancom.edi"
+is "$RUN_STATUS" 0 "computed totals: the EANCOM sample converts (exit 0)"
+like "$RUN_STDOUT" '<lineAmount computed="true">600\.00</lineAmount>' \
+    "computed totals: 48 x 12.50 = 600.00"
+like "$RUN_STDOUT" '<lineAmount computed="true">0\.49</lineAmount>' \
+    "computed totals: 12.5 x 3.95 / 100 = 0.49375, half-up 0.49"
+like "$RUN_STDOUT" '<lineAmountTotal computed="true">600\.49</lineAmountTotal>' \
+    "computed totals: the total of line amounts 600.49"
+like "$RUN_STDOUT" '<lineCount>2</lineCount>' "computed totals: the sent line count stays unmarked"
+
 done_testing

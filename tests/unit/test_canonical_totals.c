@@ -1,0 +1,229 @@
+/* Completing canonical orders (gateway/canonical_totals.h): missing line amounts with a
+ * price basis (100, 1000) and half-up rounding, the line count and the total of line
+ * amounts are written where the schema puts them, marked computed, and the result is still
+ * valid; sent values are never changed, a disagreeing sent total is a warning; a decimal
+ * comma, which no canonical document has, computes nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include "canonical_totals.h"
+#include "mapping.h"
+
+#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
+#define NS MAPPING_CANONICAL_NS
+
+#define HEAD "<order xmlns='" NS "'><kind>order</kind><number>PO-1</number>"
+
+typedef struct {
+    xmlDocPtr doc;
+    char warnings[2048];
+} completed;
+
+/* Parse `xml`, complete it and check the result is valid canonical. */
+static void complete(const char *xml, completed *c)
+{
+    c->doc = xmlReadMemory(xml, (int)strlen(xml), "test.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(c->doc);
+    c->warnings[0] = '\0';
+    char why[512] = "";
+    assert_int_equal(canonical_totals_complete(c->doc, c->warnings, sizeof c->warnings,
+                                               why, sizeof why), EDI_OK);
+    mapping_ctx *m = mapping_new(SCHEMA);
+    assert_non_null(m);
+    if (mapping_validate(m, c->doc, why, sizeof why) != EDI_OK)
+        fail_msg("the completed order is not valid: %s", why);
+    mapping_free(m);
+}
+
+/* The string value of an XPath expression over the document, with c: the canonical
+ * namespace; "" when it selects nothing. */
+static void assert_value(const completed *c, const char *xpath, const char *want)
+{
+    xmlXPathContextPtr x = xmlXPathNewContext(c->doc);
+    assert_non_null(x);
+    x->node = (xmlNodePtr)c->doc;
+    assert_int_equal(xmlXPathRegisterNs(x, BAD_CAST "c", BAD_CAST NS), 0);
+    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST xpath, x);
+    assert_non_null(o);
+    xmlChar *s = xmlXPathCastToString(o);
+    if (strcmp((const char *)s, want) != 0)
+        fail_msg("%s is \"%s\", not \"%s\"", xpath, (const char *)s, want);
+    xmlFree(s);
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(x);
+}
+
+static void done(completed *c)
+{
+    xmlFreeDoc(c->doc);
+}
+
+static void two_lines_without_amounts_and_no_totals(void **state)
+{
+    (void)state;
+    completed c;
+    complete(HEAD
+             "<line><number>10</number><quantity unit='C62'>400</quantity>"
+             "<netPrice basisQuantity='100'>152.15</netPrice></line>"
+             "<line><number>20</number><quantity unit='KGM'>12.345</quantity>"
+             "<netPrice>1.99</netPrice><tax><category>S</category></tax>"
+             "<date role='delivery_requested'>2026-12-01</date></line>"
+             "<extension/></order>", &c);
+    assert_string_equal(c.warnings, "");
+    assert_value(&c, "string(c:order/c:line[1]/c:lineAmount)", "608.60");
+    assert_value(&c, "string(c:order/c:line[1]/c:lineAmount/@computed)", "true");
+    /* 12.345 x 1.99 = 24.56655 */
+    assert_value(&c, "string(c:order/c:line[2]/c:lineAmount)", "24.57");
+    /* In the schema's place: after the price, before tax. */
+    assert_value(&c, "local-name(c:order/c:line[2]/c:lineAmount/following-sibling::*[1])", "tax");
+    assert_value(&c, "string(c:order/c:totals/c:lineCount)", "2");
+    assert_value(&c, "string(c:order/c:totals/c:lineCount/@computed)", "true");
+    assert_value(&c, "string(c:order/c:totals/c:lineAmountTotal)", "633.17");
+    assert_value(&c, "string(c:order/c:totals/c:lineAmountTotal/@computed)", "true");
+    assert_value(&c, "local-name(c:order/c:totals/following-sibling::*[1])", "extension");
+    done(&c);
+}
+
+static void price_basis_1000_and_negative_quantities(void **state)
+{
+    (void)state;
+    completed c;
+    /* 2500 x 7.123 / 1000 = 17.8075; -3 x 0.335 = -1.005, away from zero: -1.01 */
+    complete(HEAD
+             "<line><number>1</number><quantity>2500</quantity>"
+             "<netPrice basisQuantity='1000'>7.123</netPrice></line>"
+             "<line><number>2</number><quantity>-3</quantity><netPrice>0.335</netPrice></line>"
+             "<totals missing='lineAmountTotal'><lineCount>2</lineCount></totals></order>", &c);
+    assert_string_equal(c.warnings, "");
+    assert_value(&c, "string(c:order/c:line[1]/c:lineAmount)", "17.81");
+    assert_value(&c, "string(c:order/c:line[2]/c:lineAmount)", "-1.01");
+    assert_value(&c, "string(c:order/c:totals/c:lineAmountTotal)", "16.80");
+    /* The sent count stays as sent, unmarked; @missing still says what was not sent. */
+    assert_value(&c, "count(c:order/c:totals/c:lineCount/@computed)", "0");
+    assert_value(&c, "string(c:order/c:totals/@missing)", "lineAmountTotal");
+    done(&c);
+}
+
+static void sent_totals_that_disagree_stay_and_warn(void **state)
+{
+    (void)state;
+    completed c;
+    complete(HEAD
+             "<line><number>1</number><quantity>48</quantity><netPrice>12.50</netPrice></line>"
+             "<line><number>2</number><quantity>1</quantity><netPrice>5</netPrice>"
+             "<lineAmount>4.50</lineAmount></line>"
+             "<totals><lineCount>3</lineCount><lineAmountTotal>700.00</lineAmountTotal>"
+             "<grandTotal>833.00</grandTotal></totals></order>", &c);
+    /* The sent line amount is used as sent, though 1 x 5 is 5. */
+    assert_value(&c, "string(c:order/c:line[2]/c:lineAmount)", "4.50");
+    assert_value(&c, "count(//@computed)", "1");
+    assert_value(&c, "string(c:order/c:totals/c:lineCount)", "3");
+    assert_value(&c, "string(c:order/c:totals/c:lineAmountTotal)", "700.00");
+    assert_string_equal(c.warnings,
+                        "totals: lineCount was sent as 3 but the lines give 2; the sent value is kept\n"
+                        "totals: lineAmountTotal was sent as 700.00 but the lines give 604.50; "
+                        "the sent value is kept\n");
+    done(&c);
+
+    /* Equal by value is no mismatch. */
+    complete(HEAD
+             "<line><number>1</number><quantity>48</quantity><netPrice>12.50</netPrice></line>"
+             "<totals><lineAmountTotal>600</lineAmountTotal></totals></order>", &c);
+    assert_string_equal(c.warnings, "");
+    assert_value(&c, "string(c:order/c:totals/c:lineCount)", "1");
+    assert_value(&c, "string(c:order/c:totals/c:lineAmountTotal)", "600");
+    done(&c);
+}
+
+static void what_cannot_be_computed_is_left_out(void **state)
+{
+    (void)state;
+    completed c;
+    /* No price: no amount, so no total either, but the count. */
+    complete(HEAD "<line><number>1</number><quantity>6</quantity></line>"
+             "<line><number>2</number><quantity>1</quantity><netPrice>2</netPrice></line>"
+             "<totals missing='lineCount lineAmountTotal'/></order>", &c);
+    assert_string_equal(c.warnings, "");
+    assert_value(&c, "count(c:order/c:line[1]/c:lineAmount)", "0");
+    assert_value(&c, "string(c:order/c:line[2]/c:lineAmount)", "2.00");
+    assert_value(&c, "string(c:order/c:totals/c:lineCount)", "2");
+    assert_value(&c, "count(c:order/c:totals/c:lineAmountTotal)", "0");
+    done(&c);
+
+    /* Line allowances are not guessed at. */
+    complete(HEAD "<line><number>1</number><quantity>6</quantity><netPrice>2</netPrice>"
+             "<allowanceCharge kind='allowance'><amount>1.00</amount></allowanceCharge></line>"
+             "</order>", &c);
+    assert_string_equal(c.warnings,
+                        "line 1: it has allowances or charges; its amount is not computed\n");
+    assert_value(&c, "count(//c:lineAmount)", "0");
+    done(&c);
+
+    /* No lines: a count of 0 and no total. */
+    complete(HEAD "</order>", &c);
+    assert_value(&c, "string(c:order/c:totals/c:lineCount)", "0");
+    assert_value(&c, "count(c:order/c:totals/c:lineAmountTotal)", "0");
+    done(&c);
+}
+
+static void a_decimal_comma_never_computes(void **state)
+{
+    (void)state;
+    const char *xml = HEAD "<line><number>1</number><quantity>12,5</quantity>"
+                      "<netPrice>2</netPrice></line></order>";
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "comma.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    char warnings[512] = "", why[256] = "";
+    assert_int_equal(canonical_totals_complete(doc, warnings, sizeof warnings, why, sizeof why),
+                     EDI_OK);
+    assert_string_equal(warnings, "line 1: quantity: \"12,5\" has a decimal comma; canonical "
+                        "values use a point\n");
+    xmlChar *out = NULL;
+    int n = 0;
+    xmlDocDumpMemory(doc, &out, &n);
+    assert_null(strstr((const char *)out, "lineAmount"));
+    xmlFree(out);
+    xmlFreeDoc(doc);
+}
+
+static void other_documents_are_left_alone(void **state)
+{
+    (void)state;
+    const char *xml = "<invoice xmlns='" NS "'><kind>invoice</kind><number>1</number>"
+                      "<line><number>1</number><quantity>2</quantity><netPrice>3</netPrice>"
+                      "</line></invoice>";
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "inv.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    char why[256] = "";
+    assert_int_equal(canonical_totals_complete(doc, NULL, 0, why, sizeof why), EDI_OK);
+    xmlNodePtr line = xmlDocGetRootElement(doc)->last;
+    assert_string_equal((const char *)line->last->name, "netPrice");
+    xmlFreeDoc(doc);
+    assert_int_equal(canonical_totals_complete(NULL, NULL, 0, why, sizeof why), EDI_E_ARG);
+    assert_non_null(strstr(why, "no document"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(two_lines_without_amounts_and_no_totals),
+        cmocka_unit_test(price_basis_1000_and_negative_quantities),
+        cmocka_unit_test(sent_totals_that_disagree_stay_and_warn),
+        cmocka_unit_test(what_cannot_be_computed_is_left_out),
+        cmocka_unit_test(a_decimal_comma_never_computes),
+        cmocka_unit_test(other_documents_are_left_alone),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    xmlCleanupParser();
+    return failed;
+}
