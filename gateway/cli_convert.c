@@ -1,7 +1,9 @@
 /* `gateway convert --to canonical FILE`: the inbound half of the mapping step as a user
  * drives it. The file's format is found from its content (mapping_detect); every result is
  * validated against the canonical schema before it is printed, so that what reaches
- * stdout can be trusted by the next step. Exit status: 0 converted, 1 findings in the input
+ * stdout can be trusted by the next step. `gateway convert --to ordrsp FILE` is the first
+ * outbound one: a canonical orderResponse, validated first, becomes an EDIFACT-XML tree
+ * that our serializer writes as EDIFACT. Exit status: 0 converted, 1 findings in the input
  * or a result that is not valid, 2 unreadable, not convertible (yet) or usage. */
 #include "cli_convert.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/xpath.h>
@@ -41,23 +44,27 @@ enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_UNREADABLE = 2 };
 
 #define EDIFACT_ORDERS_XSL "edifact-orders-to-canonical.xsl"
 #define OPENTRANS_ORDER_XSL "opentrans-order-to-canonical.xsl"
+#define CANONICAL_ORDRSP_XSL "canonical-to-ordrsp-d96a.xsl"
 
 typedef struct {
     const char *to;
     const char *formats;   /* --formats, else $EDI_FORMATS_DIR, else built in */
     const char *xslt;      /* --xslt, else built in */
+    const char *control_ref; /* --control-ref: UNB/UNZ 0020 of outbound EDIFACT */
+    const char *date;      /* --date CCYYMMDD:HHMM: UNB S004 of outbound EDIFACT */
     const char *path;
 } convert_opts;
 
 /* Targets the design names (issue 3 §4) but that are not written yet. */
 static const char *const planned_targets[] = {
-    "orders", "ordrsp", "desadv", "invoic", "opentrans", "xrechnung-ubl", "xrechnung-cii",
+    "orders", "desadv", "invoic", "opentrans", "xrechnung-ubl", "xrechnung-cii",
     "peppol", "html",
 };
 
 static void usage(FILE *out)
 {
     fputs("usage: gateway convert --to canonical [OPTIONS] FILE\n"
+          "       gateway convert --to ordrsp [--control-ref REF] [--date CCYYMMDD:HHMM] FILE\n"
           "\n"
           "Convert a received document to the gateway's canonical model\n"
           "(formats/canonical/canonical.xsd). The format of FILE is found from its content:\n"
@@ -70,8 +77,15 @@ static void usage(FILE *out)
           "Output on stdout: one XML document per converted message, each starting with its\n"
           "own XML declaration (<?xml ...?>); two documents are separated by an empty line.\n"
           "\n"
+          "--to ordrsp: FILE is a canonical orderResponse; it is validated against the\n"
+          "canonical schema and written as one interchange with one EDIFACT ORDRSP D.96A\n"
+          "EANCOM (EAN005) message, sender the supplier's GLN, recipient the buyer's.\n"
+          "\n"
           "options:\n"
-          "  --to canonical   the target model (the only one so far)\n"
+          "  --to TARGET      canonical or ordrsp\n"
+          "  --control-ref R  interchange control reference, 1 to 14 letters or digits\n"
+          "                   (default: 1)\n"
+          "  --date D         interchange date and time CCYYMMDD:HHMM (default: now, UTC)\n"
           "  --formats DIR    the formats folder with edifact/ and canonical/ (default:\n"
           "                   $EDI_FORMATS_DIR or the built-in path)\n"
           "  --xslt DIR       the folder of the mapping stylesheets (default: the built-in path)\n"
@@ -336,14 +350,122 @@ static int convert_opentrans(converter *cv, const edi_buf *in, mapping_format fo
     return status;
 }
 
+/* --- canonical -> EDIFACT ORDRSP ------------------------------------------------ */
+
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+/* The stylesheet gets them as XPath string literals, so they are checked to hold no quote
+ * before they are quoted; UNB 0020 is an..14 and alphanumeric is what every partner takes. */
+static bool control_ref_ok(const char *r)
+{
+    size_t n = strlen(r);
+    if (n < 1 || n > 14)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((r[i] >= '0' && r[i] <= '9') || (r[i] >= 'A' && r[i] <= 'Z') ||
+              (r[i] >= 'a' && r[i] <= 'z')))
+            return false;
+    return true;
+}
+
+static bool date_ok(const char *d)
+{
+    return strlen(d) == 13 && all_digits(d, 8) && d[8] == ':' && all_digits(d + 9, 4);
+}
+
+/* Serialize the EDIFACT-XML tree the mapping made and print it. */
+static int write_edifact(converter *cv, xmlDocPtr tree)
+{
+    edi_directory *dir = open_directory(cv->o);
+    if (!dir)
+        return EXIT_UNREADABLE;
+    char why[768] = "";
+    edi_xml_output out = { 0 };
+    edi_result r = edi_xml_write(tree, NULL, dir, &out, why, sizeof why);
+    int status = EXIT_OK;
+    if (r != EDI_OK) {
+        /* The tree is ours, not the user's: a refusal is a fault of the mapping. */
+        fprintf(stderr, "gateway convert: %s: the ORDRSP could not be written: %s: %s\n",
+                cv->o->path, edi_result_str(r), why);
+        status = EXIT_UNREADABLE;
+    } else {
+        if (out.warning[0])
+            fprintf(stderr, "gateway convert: %s: warning: %s\n", cv->o->path, out.warning);
+        if (fwrite(out.data, 1, out.len, stdout) != out.len || fputc('\n', stdout) == EOF) {
+            fprintf(stderr, "gateway convert: cannot write to standard output\n");
+            status = EXIT_UNREADABLE;
+        }
+    }
+    edi_xml_output_free(&out);
+    edi_directory_free(dir);
+    return status;
+}
+
+static int convert_to_ordrsp(converter *cv, const edi_buf *in)
+{
+    const char *what = mapping_format_name(MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE);
+    char why[1024] = "", notes[2048] = "";
+    xmlDocPtr doc = NULL;
+    edi_result r = mapping_parse_xml(in->p, in->len, &doc, why, sizeof why);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s: %s\n", cv->o->path, why);
+        return EXIT_UNREADABLE;
+    }
+    /* The stylesheet trusts the schema: only a valid document is mapped. */
+    r = mapping_validate(cv->m, doc, why, sizeof why);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway convert: %s: %s\n", cv->o->path, why);
+        xmlFreeDoc(doc);
+        return r == EDI_E_XML ? EXIT_FINDINGS : EXIT_UNREADABLE;
+    }
+    char ref[32], date[32];
+    snprintf(ref, sizeof ref, "'%s'", cv->o->control_ref ? cv->o->control_ref : "1");
+    if (cv->o->date) {
+        snprintf(date, sizeof date, "'%s'", cv->o->date);
+    } else {
+        time_t now = time(NULL);
+        struct tm utc;
+        if (!gmtime_r(&now, &utc) || strftime(date, sizeof date, "'%Y%m%d:%H%M'", &utc) == 0) {
+            fprintf(stderr, "gateway convert: the current time cannot be read\n");
+            xmlFreeDoc(doc);
+            return EXIT_UNREADABLE;
+        }
+    }
+    const char *params[] = { "control-ref", ref, "datetime", date, NULL };
+    xsltStylesheetPtr style = NULL;
+    int status = load_style(cv, CANONICAL_ORDRSP_XSL, &style);
+    xmlDocPtr tree = NULL;
+    if (status == EXIT_OK) {
+        r = mapping_apply(cv->m, style, doc, params, &tree, notes, sizeof notes, why, sizeof why);
+        print_notes(cv, what, notes);
+        if (r != EDI_OK) {
+            fprintf(stderr, "gateway convert: %s: %s: %s\n", cv->o->path, what, why);
+            status = r == EDI_E_XML ? EXIT_FINDINGS : EXIT_UNREADABLE;
+        } else {
+            status = write_edifact(cv, tree);
+        }
+    }
+    xmlFreeDoc(tree);
+    xmlFreeDoc(doc);
+    return status;
+}
+
 /* --- the command ---------------------------------------------------------------- */
 
-enum { OPT_TO = 256, OPT_FORMATS, OPT_XSLT, OPT_HELP };
+enum { OPT_TO = 256, OPT_FORMATS, OPT_XSLT, OPT_CONTROL_REF, OPT_DATE, OPT_HELP };
 
 static const struct option options[] = {
     { "to", required_argument, NULL, OPT_TO },
     { "formats", required_argument, NULL, OPT_FORMATS },
     { "xslt", required_argument, NULL, OPT_XSLT },
+    { "control-ref", required_argument, NULL, OPT_CONTROL_REF },
+    { "date", required_argument, NULL, OPT_DATE },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -361,6 +483,8 @@ static int parse_args(int argc, char **argv, convert_opts *o, bool *done)
         case OPT_TO: o->to = optarg; break;
         case OPT_FORMATS: o->formats = optarg; break;
         case OPT_XSLT: o->xslt = optarg; break;
+        case OPT_CONTROL_REF: o->control_ref = optarg; break;
+        case OPT_DATE: o->date = optarg; break;
         case OPT_HELP:
         case 'h':
             usage(stdout);
@@ -381,13 +505,24 @@ static int parse_args(int argc, char **argv, convert_opts *o, bool *done)
         return EXIT_UNREADABLE;
     }
     o->path = argv[optind];
-    if (strcmp(o->to, "canonical") != 0) {
+    if (strcmp(o->to, "canonical") != 0 && strcmp(o->to, "ordrsp") != 0) {
         bool planned = false;
         for (size_t i = 0; i < sizeof planned_targets / sizeof planned_targets[0]; i++)
             planned = planned || !strcmp(o->to, planned_targets[i]);
-        fprintf(stderr, planned ? "gateway convert: --to %s is not implemented yet; --to canonical is\n"
-                : "gateway convert: --to %s is unknown; --to canonical is the one implemented\n",
+        fprintf(stderr, planned ? "gateway convert: --to %s is not implemented yet; --to canonical and "
+                "--to ordrsp are\n"
+                : "gateway convert: --to %s is unknown; --to canonical and --to ordrsp are the "
+                "ones implemented\n",
                 o->to);
+        *done = true;
+        return EXIT_UNREADABLE;
+    }
+    const char *bad = o->control_ref && !control_ref_ok(o->control_ref) ? "--control-ref must be 1 to 14 letters or digits"
+                      : o->date && !date_ok(o->date) ? "--date must be CCYYMMDD:HHMM"
+                      : (o->control_ref || o->date) && strcmp(o->to, "ordrsp") != 0
+                      ? "--control-ref and --date are for --to ordrsp" : NULL;
+    if (bad) {
+        fprintf(stderr, "gateway convert: %s\n", bad);
         *done = true;
         return EXIT_UNREADABLE;
     }
@@ -415,6 +550,15 @@ int cli_convert_main(int argc, char **argv)
     if (!cv.m) {
         fprintf(stderr, "gateway convert: out of memory\n");
         status = EXIT_UNREADABLE;
+    } else if (!strcmp(o.to, "ordrsp")) {
+        if (format == MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE) {
+            status = convert_to_ordrsp(&cv, &in);
+        } else {
+            fprintf(stderr, "gateway convert: %s: the file is %s; --to ordrsp converts a canonical "
+                    "orderResponse\n", o.path, format == MAPPING_FORMAT_UNKNOWN ? why
+                    : mapping_format_name(format));
+            status = EXIT_UNREADABLE;
+        }
     } else if (format == MAPPING_FORMAT_EDIFACT) {
         status = convert_edifact(&cv, &in);
     } else if (format == MAPPING_FORMAT_OPENTRANS_21_ORDER ||

@@ -26,6 +26,7 @@ const char *mapping_format_name(mapping_format f)
     case MAPPING_FORMAT_OPENTRANS_10_ORDER: return "openTRANS 1.0 ORDER";
     case MAPPING_FORMAT_UBL_INVOICE: return "UBL Invoice";
     case MAPPING_FORMAT_CII_INVOICE: return "CII CrossIndustryInvoice";
+    case MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE: return "canonical orderResponse";
     case MAPPING_FORMAT_XML_OTHER: return "XML";
     case MAPPING_FORMAT_JSON: return "JSON";
     case MAPPING_FORMAT_UNKNOWN: break;
@@ -198,6 +199,7 @@ static const struct {
     { "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2", "Invoice", MAPPING_FORMAT_UBL_INVOICE },
     { "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100", "CrossIndustryInvoice",
       MAPPING_FORMAT_CII_INVOICE },
+    { MAPPING_CANONICAL_NS, "orderResponse", MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE },
 };
 
 mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why_n)
@@ -227,8 +229,8 @@ mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why
             if (!strcmp(r.ns, xml_formats[i].ns) && !strcmp(r.local, xml_formats[i].local))
                 return xml_formats[i].format;
         edi_say(why, why_n, "an XML document whose root element is %s%s%s%s, which the gateway "
-                "does not read (it reads openTRANS ORDER, UBL Invoice and CII "
-                "CrossIndustryInvoice)", r.local, r.ns[0] ? " in namespace \"" : " without a namespace",
+                "does not read (it reads openTRANS ORDER, UBL Invoice, CII "
+                "CrossIndustryInvoice and the canonical orderResponse)", r.local, r.ns[0] ? " in namespace \"" : " without a namespace",
                 r.ns, r.ns[0] ? "\"" : "");
         return MAPPING_FORMAT_XML_OTHER;
     }
