@@ -6,15 +6,14 @@
  * that our serializer writes as EDIFACT. Exit status: 0 converted, 1 findings in the input
  * or a result that is not valid, 2 unreadable, not convertible (yet) or usage. */
 #include "cli_convert.h"
+#include "cli_common.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libxml/xpath.h>
@@ -99,51 +98,6 @@ static void usage(FILE *out)
 }
 
 /* --- reading the input ---------------------------------------------------------- */
-
-/* The whole file (or stdin for "-"), at most `limit` bytes. */
-static int read_input(const char *path, size_t limit, edi_buf *b)
-{
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-    if (fd < 0) {
-        fprintf(stderr, "gateway convert: %s: %s\n", path, strerror(errno));
-        return EXIT_UNREADABLE;
-    }
-    int status = EXIT_OK;
-    for (;;) {
-        if (b->len > limit) {
-            fprintf(stderr, "gateway convert: %s: larger than %zu bytes, the most read\n", path, limit);
-            status = EXIT_UNREADABLE;
-            break;
-        }
-        if (!edi_buf_grow(b, 65536)) {
-            fprintf(stderr, "gateway convert: %s: out of memory\n", path);
-            status = EXIT_UNREADABLE;
-            break;
-        }
-        ssize_t n = read(fd, b->p + b->len, b->cap - b->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            fprintf(stderr, "gateway convert: %s: %s\n", path, strerror(errno));
-            status = EXIT_UNREADABLE;
-            break;
-        }
-        if (n == 0)
-            break;
-        b->len += (size_t)n;
-    }
-    if (fd != STDIN_FILENO)
-        close(fd);
-    return status;
-}
-
-static const char *formats_root(const convert_opts *o)
-{
-    if (o->formats)
-        return o->formats;
-    const char *env = getenv("EDI_FORMATS_DIR");
-    return env && *env ? env : GATEWAY_FORMATS_DIR;
-}
 
 /* --- writing the output --------------------------------------------------------- */
 
@@ -232,22 +186,6 @@ static int worse(int a, int b)
 
 /* --- EDIFACT -------------------------------------------------------------------- */
 
-static edi_directory *open_directory(const convert_opts *o)
-{
-    char path[4096], probe[4200];
-    snprintf(path, sizeof path, "%s/edifact", formats_root(o));
-    snprintf(probe, sizeof probe, "%s/service/v3.edd", path);
-    if (access(probe, R_OK) != 0) {
-        fprintf(stderr, "gateway convert: no EDIFACT directory definitions in %s (%s); give the "
-                "formats folder with --formats or EDI_FORMATS_DIR\n", path, strerror(errno));
-        return NULL;
-    }
-    edi_directory *d = edi_directory_open(path);
-    if (!d)
-        fprintf(stderr, "gateway convert: out of memory opening the directory definitions\n");
-    return d;
-}
-
 /* One message on its own as a document: the stylesheet maps the first message it sees. */
 static int convert_message(converter *cv, xsltStylesheetPtr style, xmlNodePtr msg)
 {
@@ -284,7 +222,7 @@ static int convert_edifact(converter *cv, const edi_buf *in)
                 cv->o->path, in->len, MAX_EDIFACT_BYTES);
         return EXIT_UNREADABLE;
     }
-    edi_directory *dir = open_directory(cv->o);
+    edi_directory *dir = cli_open_directory("convert", cv->o->formats, NULL);
     if (!dir)
         return EXIT_UNREADABLE;
     edi_findings f;
@@ -352,14 +290,6 @@ static int convert_opentrans(converter *cv, const edi_buf *in, mapping_format fo
 
 /* --- canonical -> EDIFACT ORDRSP ------------------------------------------------ */
 
-static bool all_digits(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-    return true;
-}
-
 /* The stylesheet gets them as XPath string literals, so they are checked to hold no quote
  * before they are quoted; UNB 0020 is an..14 and alphanumeric is what every partner takes. */
 static bool control_ref_ok(const char *r)
@@ -374,15 +304,10 @@ static bool control_ref_ok(const char *r)
     return true;
 }
 
-static bool date_ok(const char *d)
-{
-    return strlen(d) == 13 && all_digits(d, 8) && d[8] == ':' && all_digits(d + 9, 4);
-}
-
 /* Serialize the EDIFACT-XML tree the mapping made and print it. */
 static int write_edifact(converter *cv, xmlDocPtr tree)
 {
-    edi_directory *dir = open_directory(cv->o);
+    edi_directory *dir = cli_open_directory("convert", cv->o->formats, NULL);
     if (!dir)
         return EXIT_UNREADABLE;
     char why[768] = "";
@@ -424,19 +349,10 @@ static int convert_to_ordrsp(converter *cv, const edi_buf *in)
         xmlFreeDoc(doc);
         return r == EDI_E_XML ? EXIT_FINDINGS : EXIT_UNREADABLE;
     }
-    char ref[32], date[32];
+    char ref[32], date[32], day[9], hhmm[5];
     snprintf(ref, sizeof ref, "'%s'", cv->o->control_ref ? cv->o->control_ref : "1");
-    if (cv->o->date) {
-        snprintf(date, sizeof date, "'%s'", cv->o->date);
-    } else {
-        time_t now = time(NULL);
-        struct tm utc;
-        if (!gmtime_r(&now, &utc) || strftime(date, sizeof date, "'%Y%m%d:%H%M'", &utc) == 0) {
-            fprintf(stderr, "gateway convert: the current time cannot be read\n");
-            xmlFreeDoc(doc);
-            return EXIT_UNREADABLE;
-        }
-    }
+    cli_date(cv->o->date, day, hhmm); /* the form of --date was checked with the options */
+    snprintf(date, sizeof date, "'%s:%s'", day, hhmm);
     const char *params[] = { "control-ref", ref, "datetime", date, NULL };
     xsltStylesheetPtr style = NULL;
     int status = load_style(cv, CANONICAL_ORDRSP_XSL, &style);
@@ -517,8 +433,9 @@ static int parse_args(int argc, char **argv, convert_opts *o, bool *done)
         *done = true;
         return EXIT_UNREADABLE;
     }
+    char day[9], hhmm[5];
     const char *bad = o->control_ref && !control_ref_ok(o->control_ref) ? "--control-ref must be 1 to 14 letters or digits"
-                      : o->date && !date_ok(o->date) ? "--date must be CCYYMMDD:HHMM"
+                      : o->date && !cli_date(o->date, day, hhmm) ? "--date must be CCYYMMDD:HHMM"
                       : (o->control_ref || o->date) && strcmp(o->to, "ordrsp") != 0
                       ? "--control-ref and --date are for --to ordrsp" : NULL;
     if (bad) {
@@ -537,15 +454,14 @@ int cli_convert_main(int argc, char **argv)
     if (done)
         return status;
     edi_buf in = { 0 };
-    status = read_input(o.path, MAX_INPUT_BYTES, &in);
-    if (status != EXIT_OK) {
+    if (!cli_read_input("convert", o.path, MAX_INPUT_BYTES, &in)) {
         edi_buf_free(&in);
-        return status;
+        return EXIT_UNREADABLE;
     }
     char why[512] = "";
     mapping_format format = mapping_detect(in.p, in.len, why, sizeof why);
     char schema[4096];
-    snprintf(schema, sizeof schema, "%s/canonical/canonical.xsd", formats_root(&o));
+    snprintf(schema, sizeof schema, "%s/canonical/canonical.xsd", cli_formats_root(o.formats));
     converter cv = { .m = mapping_new(schema), .o = &o };
     if (!cv.m) {
         fprintf(stderr, "gateway convert: out of memory\n");

@@ -1,6 +1,7 @@
 /* The `edi` commands read files with the engine and print for people (one finding per
  * line) or for machines (--json). Exit status: 0 valid, 1 findings, 2 unreadable/usage. */
 #include "cli_edi.h"
+#include "cli_common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,16 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "edi_contrl.h"
 #include "edi_reader.h"
 #include "edi_xml.h"
 
-#ifndef GATEWAY_FORMATS_DIR
-#define GATEWAY_FORMATS_DIR "formats"
-#endif
 
 enum { EXIT_VALID = 0, EXIT_FINDINGS = 1, EXIT_UNREADABLE = 2 };
 
@@ -30,18 +27,6 @@ typedef struct {
     bool no_directory;           /* --envelope-only */
     bool strict_charset;         /* --strict-charset: repertoire findings are errors */
 } read_opts;
-
-/* The EDIFACT definitions live in <formats>/edifact. */
-static const char *edifact_dir(const read_opts *ro, char *buf, size_t n)
-{
-    const char *root = ro->formats;
-    if (!root) {
-        const char *env = getenv("EDI_FORMATS_DIR");
-        root = env && *env ? env : GATEWAY_FORMATS_DIR;
-    }
-    snprintf(buf, n, "%s/edifact", root);
-    return buf;
-}
 
 static int open_input(const char *path)
 {
@@ -117,22 +102,11 @@ static edi_result read_file(const char *path, const read_opts *ro, edi_directory
     return r;
 }
 
-static edi_directory *open_directory(const read_opts *ro)
+static edi_directory *open_directory(const read_opts *ro, const char *cmd)
 {
     if (ro->no_directory)
         return NULL;
-    char path[4096], probe[4200];
-    edifact_dir(ro, path, sizeof path);
-    snprintf(probe, sizeof probe, "%s/service/v3.edd", path);
-    if (access(probe, R_OK) != 0) {
-        fprintf(stderr, "gateway: no EDIFACT directory definitions in %s (%s); give the formats "
-                "folder with --formats or EDI_FORMATS_DIR, or use --envelope-only\n", path, strerror(errno));
-        return NULL;
-    }
-    edi_directory *d = edi_directory_open(path);
-    if (!d)
-        fprintf(stderr, "gateway: out of memory opening the directory definitions\n");
-    return d;
+    return cli_open_directory(cmd, ro->formats, ", or use --envelope-only");
 }
 
 static void check_usage(FILE *out)
@@ -272,7 +246,7 @@ static int cmd_check(int argc, char **argv)
         check_usage(stderr);
         return EXIT_UNREADABLE;
     }
-    edi_directory *dir = open_directory(&c.ro);
+    edi_directory *dir = open_directory(&c.ro, "edi check");
     if (!c.ro.no_directory && !dir)
         return EXIT_UNREADABLE;
 
@@ -352,7 +326,7 @@ static int cmd_to_xml(int argc, char **argv)
               c.help ? stdout : stderr);
         return c.help ? 0 : EXIT_UNREADABLE;
     }
-    edi_directory *dir = open_directory(&c.ro);
+    edi_directory *dir = open_directory(&c.ro, "edi to-xml");
     if (!c.ro.no_directory && !dir)
         return EXIT_UNREADABLE;
     edi_reader_options opt = {
@@ -457,7 +431,7 @@ static int cmd_from_xml(int argc, char **argv)
         return EXIT_UNREADABLE;
     }
     edi_xml_output out = { 0 };
-    edi_directory *dir = open_directory(&c.ro);
+    edi_directory *dir = open_directory(&c.ro, "edi from-xml");
     edi_result r = edi_xml_write(doc, have_writer_options(&c) ? &wo : NULL, dir, &out, why, sizeof why);
     edi_directory_free(dir);
     xmlFreeDoc(doc);
@@ -524,38 +498,16 @@ static int contrl_on_interchange_end(void *ctx, const edi_interchange_info *ic)
 
 static int contrl_read(const char *path)
 {
-    FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!fp) {
-        fprintf(stderr, "gateway edi contrl: %s: %s\n", path, strerror(errno));
-        return EXIT_UNREADABLE;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len, fp)) > 0) {
-        len += n;
-        if (len == cap) {
-            char *nb = cap < ((size_t)64 << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (fp != stdin)
-        fclose(fp);
-    if (!buf) {
-        fprintf(stderr, "gateway edi contrl: %s: too large or out of memory\n", path);
+    edi_buf in = { 0 };
+    if (!cli_read_input("edi contrl", path, (size_t)64 << 20, &in)) {
+        edi_buf_free(&in);
         return EXIT_UNREADABLE;
     }
     edi_contrl_report *reports = NULL;
     size_t nr = 0;
     char why[320] = "";
-    edi_result r = edi_contrl_read(buf, len, &reports, &nr, why, sizeof why);
-    free(buf);
+    edi_result r = edi_contrl_read(in.p, in.len, &reports, &nr, why, sizeof why);
+    edi_buf_free(&in);
     if (r != EDI_OK) {
         fprintf(stderr, "gateway edi contrl: %s: %s\n", path, why[0] ? why : edi_result_str(r));
         return EXIT_FINDINGS;
@@ -577,27 +529,6 @@ static int contrl_read(const char *path)
     }
     edi_contrl_reports_free(reports, nr);
     return status;
-}
-
-/* CCYYMMDD:HHMM from --date, or the current UTC time. */
-static int contrl_clock(const char *arg, char date[9], char hhmm[5])
-{
-    if (arg) {
-        if (strlen(arg) != 13 || arg[8] != ':' || strspn(arg, "0123456789") != 8 ||
-            strspn(arg + 9, "0123456789") != 4)
-            return -1;
-        memcpy(date, arg, 8);
-        date[8] = '\0';
-        memcpy(hhmm, arg + 9, 4);
-        hhmm[4] = '\0';
-        return 0;
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, 9, "%Y%m%d", &tm);
-    strftime(hhmm, 5, "%H%M", &tm);
-    return 0;
 }
 
 static int cmd_contrl(int argc, char **argv)
@@ -631,12 +562,12 @@ static int cmd_contrl(int argc, char **argv)
     if (c.read)
         return contrl_read(argv[first]);
     char date[9], hhmm[5], ref[16];
-    if (contrl_clock(c.date, date, hhmm) < 0) {
+    if (!cli_date(c.date, date, hhmm)) {
         fprintf(stderr, "gateway edi contrl: --date takes CCYYMMDD:HHMM, not \"%s\"\n", c.date);
         return EXIT_UNREADABLE;
     }
     snprintf(ref, sizeof ref, "C%.6s%s", date + 2, hhmm);
-    edi_directory *dir = open_directory(&c.ro);
+    edi_directory *dir = open_directory(&c.ro, "edi contrl");
     if (!c.ro.no_directory && !dir)
         return EXIT_UNREADABLE;
     edi_findings f;

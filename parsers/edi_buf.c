@@ -1,8 +1,10 @@
 #include "edi_buf.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool edi_buf_grow(edi_buf *b, size_t more)
 {
@@ -36,4 +38,22 @@ void edi_buf_free(edi_buf *b)
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
+}
+
+edi_result edi_buf_read_fd(edi_buf *b, int fd, size_t limit)
+{
+    for (;;) {
+        if (b->len > limit)
+            return EDI_E_LIMIT;
+        if (!edi_buf_grow(b, 65536))
+            return EDI_E_NOMEM;
+        ssize_t n = read(fd, b->p + b->len, b->cap - b->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return EDI_E_IO;
+        if (n == 0)
+            return EDI_OK;
+        b->len += (size_t)n;
+    }
 }

@@ -3,6 +3,7 @@
  * the directory validator; the envelope rules of ISO 9735 are checked here. */
 #include "edi_reader.h"
 
+#include "edi_buf.h"
 #include "edi_strset.h"
 
 #include <stdio.h>
@@ -30,8 +31,7 @@ typedef struct {
     const edi_message_def *val_def;
     const edi_message_def *svc;  /* service segment definitions for this interchange */
     edi_strset message_ids;      /* UNH 0062 + S009 seen in this interchange */
-    char *scratch;
-    size_t scratch_cap;
+    edi_buf scratch;        /* one component's value, unescaped */
     int stop;               /* a handler asked to stop */
 } reader;
 
@@ -510,26 +510,19 @@ static void check_repertoire(reader *r, const edi_segment *seg)
 {
     if (!r->cs || edi_charset_check(r->cs, seg->raw, seg->raw_len, NULL))
         return;
-    if (r->scratch_cap < seg->raw_len + 1) {
-        free(r->scratch);
-        r->scratch_cap = seg->raw_len + 1;
-        r->scratch = malloc(r->scratch_cap);
-        if (!r->scratch) {
-            r->scratch_cap = 0;
-            return;
-        }
-    }
+    if (!edi_buf_grow(&r->scratch, seg->raw_len + 1))
+        return;
     for (uint32_t i = 0; i < seg->n_elements; i++) {
         const edi_element *e = &seg->elements[i];
         for (uint32_t k = 0; k < e->count; k++) {
             const edi_component *c = &seg->components[e->first + k];
-            size_t n = edi_component_copy(seg, c, r->scratch);
+            size_t n = edi_component_copy(seg, c, r->scratch.p);
             edi_charset_issue issue;
-            if (edi_charset_check(r->cs, r->scratch, n, &issue))
+            if (edi_charset_check(r->cs, r->scratch.p, n, &issue))
                 continue;
             char q[96], hint[200] = "";
-            edi_quote(q, sizeof q, r->scratch, n, 40);
-            if (edi_charset_mislabel_hint(r->cs, r->scratch, n, hint, sizeof hint - 2))
+            edi_quote(q, sizeof q, r->scratch.p, n, 40);
+            if (edi_charset_mislabel_hint(r->cs, r->scratch.p, n, hint, sizeof hint - 2))
                 memmove(hint + 2, hint, strlen(hint) + 1), hint[0] = ';', hint[1] = ' ';
             edi_findings_add(r->f, &r->at, EDI_LEVEL_ELEMENT,
                              r->opt->repertoire_is_error ? EDI_SEV_ERROR : EDI_SEV_WARNING,
@@ -724,7 +717,7 @@ static edi_result run(edi_tokenizer *t, const edi_reader_options *opt, const edi
     edi_charset_free(r.cs);
     edi_strset_free(&r.message_ids);
     edi_validator_free(r.val);
-    free(r.scratch);
+    edi_buf_free(&r.scratch);
     if (r.stop && res == EDI_OK)
         res = (r.stop > 0 && r.stop < EDI_RESULT_COUNT) ? (edi_result)r.stop : EDI_E_ARG;
     return res;

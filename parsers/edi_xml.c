@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -819,42 +818,17 @@ edi_result edi_xml_parse_file(const char *path, xmlDocPtr *out, char *why, size_
         return EDI_E_IO;
     }
     edi_buf s = { 0 };
-    size_t len = 0;
-    edi_result r = EDI_OK;
-    struct stat st;
-    /* A regular file's size is known up front; pipes and devices are read up to the limit
-     * plus one byte. */
-    size_t expect = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
-    for (;;) {
-        if (len > EDI_XML_MAX_BYTES || expect > EDI_XML_MAX_BYTES) {
-            edi_say(why, why_n, "the file is larger than %zu bytes, the most accepted for EDIFACT-XML",
+    edi_result r = edi_buf_read_fd(&s, fd, EDI_XML_MAX_BYTES);
+    if (r == EDI_E_LIMIT)
+        edi_say(why, why_n, "the file is larger than %zu bytes, the most accepted for EDIFACT-XML",
                 EDI_XML_MAX_BYTES);
-            r = EDI_E_LIMIT;
-            break;
-        }
-        if (!edi_buf_grow(&s, (expect > len ? expect : len) + 65536)) {
-            edi_say(why, why_n, "out of memory");
-            r = EDI_E_NOMEM;
-            break;
-        }
-        size_t room = s.cap - len;
-        if (room > EDI_XML_MAX_BYTES + 1 - len)
-            room = EDI_XML_MAX_BYTES + 1 - len;
-        ssize_t n = read(fd, s.p + len, room);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            edi_say(why, why_n, "cannot read it: %s", strerror(errno));
-            r = EDI_E_IO;
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    else if (r == EDI_E_IO)
+        edi_say(why, why_n, "cannot read it: %s", strerror(errno));
+    else if (r == EDI_E_NOMEM)
+        edi_say(why, why_n, "out of memory");
     close(fd);
     if (r == EDI_OK)
-        r = edi_xml_parse_mem(s.p, len, out, why, why_n);
+        r = edi_xml_parse_mem(s.p, s.len, out, why, why_n);
     edi_buf_free(&s);
     return r;
 }

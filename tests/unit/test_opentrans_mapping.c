@@ -21,6 +21,7 @@
 #include <libxslt/xsltutils.h>
 
 #include "mapping.h"
+#include "xpath_assert.h"
 
 #define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
 #define STYLESHEET GATEWAY_FORMATS_DIR "/../xslt/opentrans-order-to-canonical.xsl"
@@ -56,33 +57,6 @@ static int teardown(void **state)
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
-
-static xmlXPathObjectPtr eval(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr x = xmlXPathNewContext(doc);
-    assert_non_null(x);
-    xmlXPathRegisterNs(x, BAD_CAST "c", BAD_CAST CANONICAL_NS);
-    xmlXPathRegisterNs(x, BAD_CAST "ot", BAD_CAST OT21_NS);
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, x);
-    xmlXPathFreeContext(x);
-    if (!o)
-        fail_msg("bad XPath %s", expr);
-    return o;
-}
-
-static void assert_xpath(xmlDocPtr doc, const char *expr, const char *want)
-{
-    xmlXPathObjectPtr o = eval(doc, expr);
-    xmlChar *got = xmlXPathCastToString(o);
-    xmlXPathFreeObject(o);
-    if (strcmp((const char *)got, want) != 0) {
-        char copy[512];
-        snprintf(copy, sizeof copy, "%s", (const char *)got);
-        xmlFree(got);
-        fail_msg("%s: got \"%s\", want \"%s\"", expr, copy, want);
-    }
-    xmlFree(got);
-}
 
 /* Transform a parsed openTRANS document, validate the result and return it (caller
  * frees); `in` is freed. */

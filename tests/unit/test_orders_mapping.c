@@ -23,6 +23,7 @@
 #include "edi_directory.h"
 #include "edi_xml.h"
 #include "mapping.h"
+#include "xpath_assert.h"
 
 #define FORMATS GATEWAY_FORMATS_DIR "/edifact"
 #define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
@@ -78,40 +79,13 @@ static xmlDocPtr read_interchange(const char *relpath)
     return doc;
 }
 
-static xmlXPathObjectPtr eval(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr x = xmlXPathNewContext(doc);
-    assert_non_null(x);
-    xmlXPathRegisterNs(x, BAD_CAST "c", BAD_CAST CANONICAL_NS);
-    xmlXPathRegisterNs(x, BAD_CAST "e", BAD_CAST EDI_XML_NS);
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, x);
-    xmlXPathFreeContext(x);
-    if (!o)
-        fail_msg("bad XPath %s", expr);
-    return o;
-}
-
-static void assert_xpath(xmlDocPtr doc, const char *expr, const char *want)
-{
-    xmlXPathObjectPtr o = eval(doc, expr);
-    xmlChar *got = xmlXPathCastToString(o);
-    xmlXPathFreeObject(o);
-    if (strcmp((const char *)got, want) != 0) {
-        char copy[512];
-        snprintf(copy, sizeof copy, "%s", (const char *)got);
-        xmlFree(got);
-        fail_msg("%s: got \"%s\", want \"%s\"", expr, copy, want);
-    }
-    xmlFree(got);
-}
-
 /* Transform the message number `index` (1-based, document order) of an EDIFACT-XML tree
  * on its own, validate the result and return it (caller frees). */
 static xmlDocPtr map_message(xmlDocPtr edi, int index)
 {
     char expr[64];
     snprintf(expr, sizeof expr, "(//e:message)[%d]", index);
-    xmlXPathObjectPtr o = eval(edi, expr);
+    xmlXPathObjectPtr o = xpath_eval(edi, expr);
     assert_true(o->nodesetval && o->nodesetval->nodeNr == 1);
     xmlDocPtr one = xmlNewDoc(BAD_CAST "1.0");
     assert_non_null(one);
