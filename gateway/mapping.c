@@ -274,13 +274,19 @@ typedef struct {
     xsltStylesheetPtr style;
 } cached_style;
 
+typedef struct {
+    char *path;
+    xmlDocPtr doc;               /* kept while the schema lives: it points into it */
+    xmlSchemaPtr schema;
+} cached_schema;
+
 struct mapping_ctx {
     char *schema_path;
-    xmlDocPtr schema_doc;        /* kept while the schema lives: it points into it */
-    xmlSchemaPtr schema;
     xsltSecurityPrefsPtr prefs;
     cached_style *styles;
     size_t n_styles, cap_styles;
+    cached_schema *schemas;
+    size_t n_schemas, cap_schemas;
 };
 
 mapping_ctx *mapping_new(const char *schema_path)
@@ -313,8 +319,12 @@ void mapping_free(mapping_ctx *m)
         xsltFreeStylesheet(m->styles[i].style);
     }
     free(m->styles);
-    xmlSchemaFree(m->schema);
-    xmlFreeDoc(m->schema_doc);
+    for (size_t i = 0; i < m->n_schemas; i++) {
+        free(m->schemas[i].path);
+        xmlSchemaFree(m->schemas[i].schema);
+        xmlFreeDoc(m->schemas[i].doc);
+    }
+    free(m->schemas);
     if (m->prefs)
         xsltFreeSecurityPrefs(m->prefs);
     free(m->schema_path);
@@ -477,30 +487,60 @@ static void keep_first_error(void *ctx, xmlErrorPtr e)
         fe->text[--n] = '\0';
 }
 
-static edi_result load_schema(mapping_ctx *m, char *why, size_t why_n)
+/* The compiled schema at `path`, compiled on the first call (imports and includes are
+ * read from the schema's own folder) and kept by the context. */
+static edi_result schema_get(mapping_ctx *m, const char *path, xmlSchemaPtr *out, char *why,
+                             size_t why_n)
 {
+    for (size_t i = 0; i < m->n_schemas; i++)
+        if (strcmp(m->schemas[i].path, path) == 0) {
+            *out = m->schemas[i].schema;
+            return EDI_OK;
+        }
+    if (m->n_schemas == m->cap_schemas) {
+        size_t cap = m->cap_schemas ? m->cap_schemas * 2 : 4;
+        cached_schema *s = realloc(m->schemas, cap * sizeof *s);
+        if (!s) {
+            edi_say(why, why_n, "out of memory");
+            return EDI_E_NOMEM;
+        }
+        m->schemas = s;
+        m->cap_schemas = cap;
+    }
+    cached_schema c = { .path = strdup(path) };
+    if (!c.path) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
     char reason[400] = "";
-    edi_result r = edi_xml_parse_file(m->schema_path, &m->schema_doc, reason, sizeof reason);
+    edi_result r = edi_xml_parse_file(path, &c.doc, reason, sizeof reason);
     if (r != EDI_OK) {
-        edi_say(why, why_n, "the canonical schema %s cannot be read: %s", m->schema_path, reason);
+        edi_say(why, why_n, "the schema %s cannot be read: %s", path, reason);
+        free(c.path);
         return r == EDI_E_NOMEM ? r : EDI_E_IO;
     }
-    if (!m->schema_doc->URL)
-        m->schema_doc->URL = xmlStrdup(BAD_CAST m->schema_path);
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewDocParserCtxt(m->schema_doc);
+    if (!c.doc->URL)
+        c.doc->URL = xmlStrdup(BAD_CAST path);
+    xmlSchemaParserCtxtPtr pc = xmlSchemaNewDocParserCtxt(c.doc);
     if (!pc) {
         edi_say(why, why_n, "out of memory");
+        xmlFreeDoc(c.doc);
+        free(c.path);
         return EDI_E_NOMEM;
     }
     first_error fe = { .have = false };
     xmlSchemaSetParserStructuredErrors(pc, keep_first_error, &fe);
-    m->schema = xmlSchemaParse(pc);
+    c.schema = xmlSchemaParse(pc);
     xmlSchemaFreeParserCtxt(pc);
-    if (!m->schema) {
-        edi_say(why, why_n, "the canonical schema %s is not usable: line %d: %s", m->schema_path,
-                fe.line, fe.have ? fe.text : "unknown error");
+    if (!c.schema) {
+        edi_say(why, why_n, "the schema %s is not usable: line %d: %s", path, fe.line,
+                fe.have ? fe.text : "unknown error");
+        xmlFreeDoc(c.doc);
+        free(c.path);
         return EDI_E_IO;
     }
+    m->schemas[m->n_schemas++] = c;
+    *out = c.schema;
     return EDI_OK;
 }
 
@@ -508,12 +548,11 @@ edi_result mapping_validate(mapping_ctx *m, xmlDocPtr doc, char *why, size_t why
 {
     if (!m || !doc)
         return EDI_E_ARG;
-    if (!m->schema) {
-        edi_result r = load_schema(m, why, why_n);
-        if (r != EDI_OK)
-            return r;
-    }
-    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(m->schema);
+    xmlSchemaPtr schema;
+    edi_result r = schema_get(m, m->schema_path, &schema, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
     if (!vc) {
         edi_say(why, why_n, "out of memory");
         return EDI_E_NOMEM;
@@ -529,4 +568,62 @@ edi_result mapping_validate(mapping_ctx *m, xmlDocPtr doc, char *why, size_t why
     else
         edi_say(why, why_n, "the canonical document could not be validated");
     return rc < 0 ? EDI_E_NOMEM : EDI_E_XML;
+}
+
+typedef struct {
+    doc_findings *out;
+    doc_severity sev;
+    const char *rule;
+    edi_result failed;
+} finding_sink;
+
+/* Every schema error becomes one finding: its line, the element's path, the message. */
+static void add_schema_error(void *ctx, xmlErrorPtr e)
+{
+    finding_sink *sink = ctx;
+    if (!e)
+        return;
+    char text[600];
+    snprintf(text, sizeof text, "%s", e->message ? e->message : "invalid");
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    char where[192] = "";
+    if (e->node && ((xmlNodePtr)e->node)->type == XML_ELEMENT_NODE) {
+        xmlChar *path = xmlGetNodePath((xmlNodePtr)e->node);
+        if (path)
+            snprintf(where, sizeof where, "%s", (const char *)path);
+        xmlFree(path);
+    }
+    if (doc_findings_add(sink->out, sink->sev, sink->rule, e->line, where, "%s", text) != EDI_OK)
+        sink->failed = EDI_E_NOMEM;
+}
+
+edi_result mapping_schema_check(mapping_ctx *m, const char *xsd_path, xmlDocPtr doc,
+                                doc_severity sev, const char *rule, doc_findings *out,
+                                char *why, size_t why_n)
+{
+    if (!m || !xsd_path || !doc || !out)
+        return EDI_E_ARG;
+    xmlSchemaPtr schema;
+    edi_result r = schema_get(m, xsd_path, &schema, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+    if (!vc) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    finding_sink sink = { out, sev, rule ? rule : "XSD", EDI_OK };
+    xmlSchemaSetValidStructuredErrors(vc, add_schema_error, &sink);
+    int rc = xmlSchemaValidateDoc(vc, doc);
+    xmlSchemaFreeValidCtxt(vc);
+    if (rc < 0 || sink.failed != EDI_OK) {
+        edi_say(why, why_n, "out of memory while validating against %s", xsd_path);
+        return EDI_E_NOMEM;
+    }
+    if (rc == 0)
+        return EDI_OK;
+    edi_say(why, why_n, "the document is not valid against %s", xsd_path);
+    return EDI_E_XML;
 }

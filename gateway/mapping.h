@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 #include <libxslt/xsltInternals.h>
 
+#include "doc_finding.h"
 #include "edi_result.h"
 
 #define MAPPING_CANONICAL_NS "urn:edi-gateway:canonical:1"
@@ -70,5 +71,15 @@ edi_result mapping_apply(mapping_ctx *m, xsltStylesheetPtr style, xmlDocPtr doc,
  * problem and its line, EDI_E_IO when the schema itself cannot be read or compiled, or
  * EDI_E_NOMEM. */
 edi_result mapping_validate(mapping_ctx *m, xmlDocPtr doc, char *why, size_t why_n);
+
+/* Validate `doc` against the XML schema at `xsd_path` (compiled on first use, then kept by
+ * the context, like stylesheets), adding every schema error to `out` as a finding of
+ * severity `sev` and rule `rule` (NULL: "XSD") with its line and the element's path.
+ * Official schemas sit in formats/xsd/ (PROVENANCE.md there). Returns EDI_OK when valid,
+ * EDI_E_XML when not (the findings say why), EDI_E_IO when the schema cannot be read or
+ * compiled, EDI_E_NOMEM; `why` gets a sentence for every result but EDI_OK. */
+edi_result mapping_schema_check(mapping_ctx *m, const char *xsd_path, xmlDocPtr doc,
+                                doc_severity sev, const char *rule, doc_findings *out,
+                                char *why, size_t why_n);
 
 #endif
