@@ -25,8 +25,12 @@ const char *mapping_format_name(mapping_format f)
     case MAPPING_FORMAT_OPENTRANS_21_ORDER: return "openTRANS 2.1 ORDER";
     case MAPPING_FORMAT_OPENTRANS_10_ORDER: return "openTRANS 1.0 ORDER";
     case MAPPING_FORMAT_UBL_INVOICE: return "UBL Invoice";
+    case MAPPING_FORMAT_UBL_CREDIT_NOTE: return "UBL CreditNote";
     case MAPPING_FORMAT_CII_INVOICE: return "CII CrossIndustryInvoice";
+    case MAPPING_FORMAT_CANONICAL_ORDER: return "canonical order";
     case MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE: return "canonical orderResponse";
+    case MAPPING_FORMAT_CANONICAL_DESPATCH_ADVICE: return "canonical despatchAdvice";
+    case MAPPING_FORMAT_CANONICAL_INVOICE: return "canonical invoice";
     case MAPPING_FORMAT_XML_OTHER: return "XML";
     case MAPPING_FORMAT_JSON: return "JSON";
     case MAPPING_FORMAT_UNKNOWN: break;
@@ -197,9 +201,14 @@ static const struct {
     { "http://www.opentrans.org/XMLSchema/2.1", "ORDER", MAPPING_FORMAT_OPENTRANS_21_ORDER },
     { "", "ORDER", MAPPING_FORMAT_OPENTRANS_10_ORDER },
     { "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2", "Invoice", MAPPING_FORMAT_UBL_INVOICE },
+    { "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2", "CreditNote",
+      MAPPING_FORMAT_UBL_CREDIT_NOTE },
     { "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100", "CrossIndustryInvoice",
       MAPPING_FORMAT_CII_INVOICE },
+    { MAPPING_CANONICAL_NS, "order", MAPPING_FORMAT_CANONICAL_ORDER },
     { MAPPING_CANONICAL_NS, "orderResponse", MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE },
+    { MAPPING_CANONICAL_NS, "despatchAdvice", MAPPING_FORMAT_CANONICAL_DESPATCH_ADVICE },
+    { MAPPING_CANONICAL_NS, "invoice", MAPPING_FORMAT_CANONICAL_INVOICE },
 };
 
 mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why_n)

@@ -23,8 +23,12 @@ typedef enum {
     MAPPING_FORMAT_OPENTRANS_21_ORDER,   /* ORDER in http://www.opentrans.org/XMLSchema/2.1 */
     MAPPING_FORMAT_OPENTRANS_10_ORDER,   /* ORDER without a namespace */
     MAPPING_FORMAT_UBL_INVOICE,          /* UBL 2.x Invoice */
-    MAPPING_FORMAT_CII_INVOICE,          /* UN/CEFACT CrossIndustryInvoice */
-    MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE, /* orderResponse in MAPPING_CANONICAL_NS */
+    MAPPING_FORMAT_UBL_CREDIT_NOTE,      /* UBL 2.x CreditNote */
+    MAPPING_FORMAT_CII_INVOICE,          /* UN/CEFACT CrossIndustryInvoice (also Factur-X) */
+    MAPPING_FORMAT_CANONICAL_ORDER,      /* the four documents in MAPPING_CANONICAL_NS */
+    MAPPING_FORMAT_CANONICAL_ORDER_RESPONSE,
+    MAPPING_FORMAT_CANONICAL_DESPATCH_ADVICE,
+    MAPPING_FORMAT_CANONICAL_INVOICE,
     MAPPING_FORMAT_XML_OTHER,            /* well-formed start, but a root we do not read */
     MAPPING_FORMAT_JSON,
 } mapping_format;
