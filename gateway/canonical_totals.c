@@ -1,5 +1,5 @@
-/* canonical_totals.c: missing line amounts and totals of a canonical order
- * (canonical_totals.h). */
+/* canonical_totals.c: missing allowance amounts, line amounts and totals of canonical orders,
+ * order responses and despatch advices (canonical_totals.h). */
 #include "canonical_totals.h"
 
 #include <stdarg.h>
@@ -122,72 +122,178 @@ typedef struct {
     decimal sum;
 } walk;
 
-/* quantity x netPrice / basis for a line without lineAmount; false when it cannot be
+/* What follows amount in an AllowanceCharge (canonical.xsd). */
+static const char *const after_allowance_amount[] = { "tax", NULL };
+
+#define HUNDRED ((decimal){ .units = 100, .scale = 0 })
+
+/* One line while it is completed: its label for warnings and its gross amount
+ * (quantity x netPrice / basis, rounded to 2 decimals), worked out once when first needed. */
+typedef struct {
+    xmlNodePtr line;
+    char label[96];
+    int gross_state;      /* 0 not tried yet, 1 in `gross`, -1 cannot be computed */
+    decimal gross;
+} line_ctx;
+
+/* quantity x netPrice / basis of the line, rounded to 2 decimals; false when it cannot be
  * computed (the reason is a warning unless it is simply that a value was not sent). */
-static bool compute_line_amount(xmlNodePtr line, const char *label, walk *s, decimal *out)
+static bool gross_amount(line_ctx *l, walk *s, decimal *out)
 {
-    xmlNodePtr qty = child(line, "quantity"), price = child(line, "netPrice");
-    if (!qty || !price)
-        return false;
-    char what[192];
-    if (child(line, "allowanceCharge")) {
-        /* EN 16931 BT-131 subtracts line allowances and adds charges; whether a sent
-         * amount is per unit or per line differs by partner, so no guess is written. */
-        warn(s->w, s->wn, "line %s: it has allowances or charges; its amount is not computed",
-             label);
-        return false;
+    if (l->gross_state == 0) {
+        l->gross_state = -1;
+        xmlNodePtr qty = child(l->line, "quantity"), price = child(l->line, "netPrice");
+        if (!qty || !price)
+            return false;
+        char what[192];
+        decimal q, p, basis = DECIMAL_ONE;
+        snprintf(what, sizeof what, "line %s: quantity", l->label);
+        if (!element_decimal(qty, what, &q, s->w, s->wn))
+            return false;
+        snprintf(what, sizeof what, "line %s: netPrice", l->label);
+        if (!element_decimal(price, what, &p, s->w, s->wn))
+            return false;
+        xmlChar *b = xmlGetProp(price, BAD_CAST "basisQuantity");
+        bool ok = true;
+        if (b) {
+            snprintf(what, sizeof what, "line %s: netPrice/@basisQuantity", l->label);
+            ok = read_decimal((const char *)b, what, &basis, s->w, s->wn);
+            xmlFree(b);
+        }
+        if (!ok)
+            return false;
+        switch (decimal_muldiv(q, p, basis, LINE_AMOUNT_DECIMALS, &l->gross)) {
+        case EDI_OK:
+            l->gross_state = 1;
+            break;
+        case EDI_E_ARG:
+            warn(s->w, s->wn, "line %s: the price basis is zero; its amount is not computed",
+                 l->label);
+            return false;
+        default:
+            warn(s->w, s->wn, "line %s: quantity x price is too large to compute its amount",
+                 l->label);
+            return false;
+        }
     }
-    decimal q, p, basis = DECIMAL_ONE;
-    snprintf(what, sizeof what, "line %s: quantity", label);
-    if (!element_decimal(qty, what, &q, s->w, s->wn))
-        return false;
-    snprintf(what, sizeof what, "line %s: netPrice", label);
-    if (!element_decimal(price, what, &p, s->w, s->wn))
-        return false;
-    xmlChar *b = xmlGetProp(price, BAD_CAST "basisQuantity");
-    bool ok = true;
-    if (b) {
-        snprintf(what, sizeof what, "line %s: netPrice/@basisQuantity", label);
-        ok = read_decimal((const char *)b, what, &basis, s->w, s->wn);
-        xmlFree(b);
+    *out = l->gross;
+    return l->gross_state == 1;
+}
+
+/* The amount of one line allowance or charge (`name` is "allowance 1", "charge 2", ...):
+ * as sent, or basis x percent / 100 rounded half-up to 2 decimals (basis: its basisAmount,
+ * else the line's gross amount), written marked computed. *have is false when it has none
+ * and none can be computed. EDI_E_NOMEM when the computed amount cannot be written. */
+static edi_result allowance_amount(xmlNodePtr ac, const char *name, bool charge, line_ctx *l,
+                                   walk *s, decimal *out, bool *have)
+{
+    *have = false;
+    char what[224];
+    xmlNodePtr sent = child(ac, "amount");
+    if (sent) {
+        snprintf(what, sizeof what, "line %s: %s: amount", l->label, name);
+        *have = element_decimal(sent, what, out, s->w, s->wn);
+        if (*have && out->units < 0) {
+            xmlChar *t = xmlNodeGetContent(sent);
+            warn(s->w, s->wn, "line %s: %s has the negative amount %s, which %s the line amount; "
+                 "it is used as sent, but a sender who means %s should send %s with a "
+                 "positive amount", l->label, name, t ? (const char *)t : "",
+                 charge ? "lowers" : "raises", charge ? "an allowance" : "a charge",
+                 charge ? "an allowance" : "a charge");
+            xmlFree(t);
+        }
+        return EDI_OK;
     }
-    if (!ok)
-        return false;
-    switch (decimal_muldiv(q, p, basis, LINE_AMOUNT_DECIMALS, out)) {
-    case EDI_OK:
-        return true;
-    case EDI_E_ARG:
-        warn(s->w, s->wn, "line %s: the price basis is zero; its amount is not computed", label);
-        return false;
-    default:
-        warn(s->w, s->wn, "line %s: quantity x price is too large to compute its amount", label);
-        return false;
+    xmlNodePtr pct = child(ac, "percent"), base = child(ac, "basisAmount");
+    if (!pct) {
+        if (!child(l->line, "lineAmount"))
+            warn(s->w, s->wn, "line %s: %s has neither an amount nor a percent; the line "
+                 "amount is not computed", l->label, name);
+        return EDI_OK;
     }
+    decimal percent, basis;
+    snprintf(what, sizeof what, "line %s: %s: percent", l->label, name);
+    if (!element_decimal(pct, what, &percent, s->w, s->wn))
+        return EDI_OK;
+    if (base) {
+        snprintf(what, sizeof what, "line %s: %s: basisAmount", l->label, name);
+        if (!element_decimal(base, what, &basis, s->w, s->wn))
+            return EDI_OK;
+    } else if (!gross_amount(l, s, &basis)) {
+        return EDI_OK;
+    }
+    if (decimal_muldiv(basis, percent, HUNDRED, LINE_AMOUNT_DECIMALS, out) != EDI_OK) {
+        warn(s->w, s->wn, "line %s: %s: basis x percent is too large to compute", l->label, name);
+        return EDI_OK;
+    }
+    char text[DECIMAL_TEXT_MAX];
+    if (decimal_format(*out, text, sizeof text) != EDI_OK ||
+        !computed_element(ac, "amount", text, after_allowance_amount))
+        return EDI_E_NOMEM;
+    *have = true;
+    return EDI_OK;
 }
 
 static edi_result visit_line(xmlNodePtr line, walk *s)
 {
     s->lines++;
+    line_ctx l = { .line = line };
     xmlNodePtr num = child(line, "number");
     xmlChar *n = num ? xmlNodeGetContent(num) : NULL;
-    char label[96];
     if (n)
-        snprintf(label, sizeof label, "%s", (const char *)n);
+        snprintf(l.label, sizeof l.label, "%s", (const char *)n);
     else
-        snprintf(label, sizeof label, "#%zu", s->lines);
+        snprintf(l.label, sizeof l.label, "#%zu", s->lines);
     xmlFree(n);
+
+    /* Line allowances and charges: their amounts, and what they add to the gross amount. */
+    decimal adjust = { .units = 0, .scale = 0 };
+    bool adjust_ok = true;
+    size_t allowances = 0, charges = 0;
+    for (xmlNodePtr c = line->children; c; c = c->next) {
+        if (!is_canonical(c, "allowanceCharge"))
+            continue;
+        xmlChar *kind = xmlGetProp(c, BAD_CAST "kind");
+        bool charge = kind && !strcmp((const char *)kind, "charge");
+        xmlFree(kind);
+        char name[48];
+        snprintf(name, sizeof name, "%s %zu", charge ? "charge" : "allowance",
+                 charge ? ++charges : ++allowances);
+        decimal a;
+        bool have;
+        if (allowance_amount(c, name, charge, &l, s, &a, &have) != EDI_OK)
+            return EDI_E_NOMEM;
+        if (!have || !adjust_ok) {
+            adjust_ok = false;
+            continue;
+        }
+        if ((charge ? decimal_add(adjust, a, &adjust) : decimal_sub(adjust, a, &adjust)) != EDI_OK) {
+            warn(s->w, s->wn, "line %s: its allowances and charges add up to more than can be "
+                 "computed", l.label);
+            adjust_ok = false;
+        }
+    }
 
     decimal amount;
     xmlNodePtr sent = child(line, "lineAmount");
     char what[160];
-    snprintf(what, sizeof what, "line %s: lineAmount", label);
-    bool have = sent ? element_decimal(sent, what, &amount, s->w, s->wn)
-                     : compute_line_amount(line, label, s, &amount);
-    if (have && !sent) {
-        char text[DECIMAL_TEXT_MAX];
-        if (decimal_format(amount, text, sizeof text) != EDI_OK ||
-            !computed_element(line, "lineAmount", text, after_line_amount))
-            return EDI_E_NOMEM;
+    snprintf(what, sizeof what, "line %s: lineAmount", l.label);
+    bool have;
+    if (sent) {
+        have = element_decimal(sent, what, &amount, s->w, s->wn);
+    } else {
+        decimal gross;
+        have = adjust_ok && gross_amount(&l, s, &gross) &&
+               decimal_add(gross, adjust, &amount) == EDI_OK &&
+               /* an allowance sent with more than 2 decimals: the amount is money again */
+               decimal_muldiv(amount, DECIMAL_ONE, DECIMAL_ONE, LINE_AMOUNT_DECIMALS,
+                              &amount) == EDI_OK;
+        if (have) {
+            char text[DECIMAL_TEXT_MAX];
+            if (decimal_format(amount, text, sizeof text) != EDI_OK ||
+                !computed_element(line, "lineAmount", text, after_line_amount))
+                return EDI_E_NOMEM;
+        }
     }
     if (!have) {
         s->all_amounts = false;
@@ -230,7 +336,9 @@ edi_result canonical_totals_complete(xmlDocPtr doc, char *warnings, size_t warni
         edi_say(why, why_n, "there is no document to complete");
         return EDI_E_ARG;
     }
-    if (!is_canonical(root, "order"))
+    /* Invoices have their own rules (EN 16931) and their own module. */
+    if (!is_canonical(root, "order") && !is_canonical(root, "orderResponse") &&
+        !is_canonical(root, "despatchAdvice"))
         return EDI_OK;
     walk s = { .w = warnings, .wn = warnings_n, .all_amounts = true, .sum_ok = true,
                .sum = { .units = 0, .scale = 0 } };

@@ -51,7 +51,8 @@ bool cli_read_input(const char *cmd, const char *path, size_t limit, edi_buf *b)
     if (fd != STDIN_FILENO)
         close(fd);
     if (r == EDI_E_LIMIT)
-        fprintf(stderr, "gateway %s: %s: larger than %zu bytes, the most read\n", cmd, path, limit);
+        fprintf(stderr, "gateway %s: %s: larger than %zu MiB (%zu bytes), the most this command "
+                "reads\n", cmd, path, limit >> 20, limit);
     else if (r == EDI_E_IO)
         fprintf(stderr, "gateway %s: %s: %s\n", cmd, path, strerror(err));
     else if (r != EDI_OK)

@@ -786,6 +786,12 @@ edi_result edi_xml_parse_mem(const char *buf, size_t len, xmlDocPtr *out, char *
         if (e && e->code == XML_ERR_NO_MEMORY) {
             edi_say(why, why_n, "out of memory");
             r = EDI_E_NOMEM;
+        } else if (e && e->code == XML_ERR_INTERNAL_ERROR && e->message &&
+                   strstr(e->message, "depth")) {
+            /* libxml2's own text suggests XML_PARSE_HUGE, an option no user can set here. */
+            edi_say(why, why_n, "line %d: the elements are nested more than 256 levels deep; no "
+                "business document is, so it is refused", e->line);
+            r = EDI_E_LIMIT;
         } else {
             char msg[200] = "not well-formed";
             if (e && e->message) {
