@@ -138,14 +138,10 @@
   <xsl:template name="decimal">
     <xsl:param name="v"/>
     <xsl:variable name="p" select="translate(normalize-space($v), ',', '.')"/>
-    <xsl:variable name="q">
-      <xsl:choose>
-        <xsl:when test="substring($p, string-length($p)) = '.'">
-          <xsl:value-of select="substring($p, 1, string-length($p) - 1)"/>
-        </xsl:when>
-        <xsl:otherwise><xsl:value-of select="$p"/></xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
+    <!-- A trailing point is dropped (a boolean counts as 1 or 0): a string expression,
+         not a result tree fragment, which would cost a document per call. -->
+    <xsl:variable name="q"
+                  select="substring($p, 1, string-length($p) - (substring($p, string-length($p)) = '.'))"/>
     <xsl:choose>
       <xsl:when test="starts-with($q, '.')"><xsl:value-of select="concat('0', $q)"/></xsl:when>
       <xsl:when test="starts-with($q, '-.')">
@@ -507,9 +503,11 @@
     <xsl:variable name="kept">
       <xsl:apply-templates select="$nodes" mode="ext"/>
     </xsl:variable>
+    <!-- Segments always carry text, so an empty string means nothing was kept. The
+         result tree is copied, not built a second time. -->
     <xsl:if test="string($kept) != ''">
       <extension source="edifact">
-        <xsl:apply-templates select="$nodes" mode="ext"/>
+        <xsl:copy-of select="$kept"/>
       </extension>
     </xsl:if>
   </xsl:template>
