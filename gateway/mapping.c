@@ -289,6 +289,12 @@ typedef struct {
     xmlSchemaPtr schema;
 } cached_schema;
 
+typedef struct {
+    char *key;
+    void *data;
+    void (*free_fn)(void *);
+} cached_data;
+
 struct mapping_ctx {
     char *schema_path;
     xsltSecurityPrefsPtr prefs;
@@ -296,6 +302,8 @@ struct mapping_ctx {
     size_t n_styles, cap_styles;
     cached_schema *schemas;
     size_t n_schemas, cap_schemas;
+    cached_data *data;
+    size_t n_data, cap_data;
 };
 
 mapping_ctx *mapping_new(const char *schema_path)
@@ -334,10 +342,46 @@ void mapping_free(mapping_ctx *m)
         xmlFreeDoc(m->schemas[i].doc);
     }
     free(m->schemas);
+    for (size_t i = 0; i < m->n_data; i++) {
+        free(m->data[i].key);
+        m->data[i].free_fn(m->data[i].data);
+    }
+    free(m->data);
     if (m->prefs)
         xsltFreeSecurityPrefs(m->prefs);
     free(m->schema_path);
     free(m);
+}
+
+void *mapping_cache_get(mapping_ctx *m, const char *key)
+{
+    for (size_t i = 0; m && key && i < m->n_data; i++)
+        if (strcmp(m->data[i].key, key) == 0)
+            return m->data[i].data;
+    return NULL;
+}
+
+edi_result mapping_cache_put(mapping_ctx *m, const char *key, void *data, void (*free_fn)(void *))
+{
+    if (!m || !key || !data || !free_fn)
+        return EDI_E_ARG;
+    char *k = NULL;
+    if (m->n_data == m->cap_data) {
+        size_t cap = m->cap_data ? m->cap_data * 2 : 4;
+        cached_data *d = realloc(m->data, cap * sizeof *d);
+        if (!d) {
+            free_fn(data);
+            return EDI_E_NOMEM;
+        }
+        m->data = d;
+        m->cap_data = cap;
+    }
+    if (!(k = strdup(key))) {
+        free_fn(data);
+        return EDI_E_NOMEM;
+    }
+    m->data[m->n_data++] = (cached_data){ k, data, free_fn };
+    return EDI_OK;
 }
 
 edi_result mapping_stylesheet(mapping_ctx *m, const char *path, xsltStylesheetPtr *out,

@@ -76,6 +76,14 @@ edi_result mapping_apply(mapping_ctx *m, xsltStylesheetPtr style, xmlDocPtr doc,
  * EDI_E_NOMEM. */
 edi_result mapping_validate(mapping_ctx *m, xmlDocPtr doc, char *why, size_t why_n);
 
+/* Tables a module derives from files once per context (code lists read from a schema,
+ * ...), kept under `key` like stylesheets and schemas. mapping_cache_get returns the data
+ * put under `key`, or NULL. mapping_cache_put hands `data` to the context, which calls
+ * `free_fn(data)` in mapping_free (also when the put fails with EDI_E_NOMEM); a key is put
+ * once. */
+void *mapping_cache_get(mapping_ctx *m, const char *key);
+edi_result mapping_cache_put(mapping_ctx *m, const char *key, void *data, void (*free_fn)(void *));
+
 /* Validate `doc` against the XML schema at `xsd_path` (compiled on first use, then kept by
  * the context, like stylesheets), adding every schema error to `out` as a finding of
  * severity `sev` and rule `rule` (NULL: "XSD") with its line and the element's path.

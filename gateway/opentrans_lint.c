@@ -81,6 +81,13 @@ static void facts_free(schema_facts *f)
     xmlFreeDoc(f->bm_xsd);
 }
 
+/* The facts as the mapping context's cache frees them. */
+static void facts_release(void *p)
+{
+    facts_free(p);
+    free(p);
+}
+
 static bool is_xsd(const xmlNode *n, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && n->ns && !strcmp((const char *)n->ns->href, XSD_NS) &&
@@ -940,9 +947,25 @@ edi_result opentrans_lint(mapping_ctx *m, const char *formats_dir, xmlDocPtr doc
         return EDI_E_ARG;
     }
 
-    schema_facts sf = { 0 };
-    edi_result r = facts_load(&sf, formats_dir, why, why_n);
-    lint_ctx c = { .sf = &sf, .v21 = v21, .failed = EDI_OK };
+    /* The schema facts are read once per mapping context, like the compiled schema. */
+    char key[4200];
+    snprintf(key, sizeof key, "opentrans_lint:%s", formats_dir);
+    schema_facts *sf = mapping_cache_get(m, key);
+    edi_result r = EDI_OK;
+    if (!sf) {
+        sf = calloc(1, sizeof *sf);
+        r = !sf ? EDI_E_NOMEM : facts_load(sf, formats_dir, why, why_n);
+        if (r == EDI_OK)
+            r = mapping_cache_put(m, key, sf, facts_release);
+        else if (sf)
+            facts_release(sf);
+        if (r != EDI_OK) {
+            if (r == EDI_E_NOMEM)
+                edi_say(why, why_n, "out of memory");
+            return r;
+        }
+    }
+    lint_ctx c = { .sf = sf, .v21 = v21, .failed = EDI_OK };
     doc_findings xsd = { 0 };
     path_table paths = { 0 };
     if (r != EDI_OK)
@@ -1029,6 +1052,5 @@ done:
         free(c.party_texts[i]);
     free(c.party_texts);
     free(c.party_ids.v);
-    facts_free(&sf);
     return r;
 }
