@@ -5,7 +5,7 @@
  * The fixtures tests/corpus/canonical/einvoice-out-*.xml (amounts computed by hand, and
  * confirmed by the C completion, gateway/en16931.h, finding nothing to add) must give
  * schema-valid documents with every value where EN 16931 puts it. The round trip takes
- * every XRechnung test suite invoice in tests/corpus/einvoice-roundtrip/ (UBL and CII) ->
+ * every XRechnung test suite invoice in tests/corpus/einvoice/xrechnung/ (UBL and CII) ->
  * canonical (xslt/ubl-invoice-to-canonical.xsl, xslt/cii-invoice-to-canonical.xsl) ->
  * completed in C -> UBL and CII, and checks that the results are schema-valid and that the
  * invoice number, the line count, each line's net amount, every total BT-106..BT-115 the
@@ -48,7 +48,7 @@
 #define XSD_CII GATEWAY_FORMATS_DIR "/xsd/cii-d16b/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
 #define XSD_FACTURX GATEWAY_FORMATS_DIR "/xsd/facturx/EN16931/FACTUR-X_EN16931.xsd"
 #define FIXTURES ROOT "/tests/corpus/canonical"
-#define ROUNDTRIP ROOT "/tests/corpus/einvoice-roundtrip"
+#define ROUNDTRIP ROOT "/tests/corpus/einvoice/xrechnung"
 
 #define NS_UBL_INVOICE "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 #define NS_UBL_CREDIT_NOTE "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
