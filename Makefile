@@ -82,8 +82,13 @@ $(B)/bench/edi_bench: bench/edi_bench.c $(B)/libparsers.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libparsers.a $(LDLIBS)
 
+$(B)/bench/map_bench: bench/map_bench.c $(B)/libgateway.a $(B)/libparsers.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libgateway.a $(B)/libparsers.a $(LDLIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory BUILD=release bin/gateway build/release/bench/edi_bench
+	@$(MAKE) --no-print-directory BUILD=release bin/gateway build/release/bench/edi_bench \
+		build/release/bench/map_bench
 	@bench/run.sh
 
 FUZZ_SECONDS ?= 60

@@ -4,6 +4,7 @@
 
 #include "cli_convert.h"
 #include "cli_edi.h"
+#include "cli_invoice.h"
 
 static void usage(FILE *out)
 {
@@ -16,11 +17,18 @@ static void usage(FILE *out)
           "  edi to-xml FILE       print an interchange as EDIFACT-XML\n"
           "  edi from-xml FILE     write EDIFACT from EDIFACT-XML\n"
           "  edi contrl FILE       print the CONTRL acknowledgement for an interchange\n"
-          "  convert --to canonical FILE\n"
-          "                        convert a received document (format detected) to the\n"
-          "                        canonical model, validated against its schema\n"
+          "  convert --to TARGET [--partner P] FILE\n"
+          "                        convert a document (format detected) through the\n"
+          "                        canonical model to canonical, orders, ordrsp, desadv,\n"
+          "                        invoic, opentrans, xrechnung-ubl, xrechnung-cii, peppol\n"
+          "                        or html\n"
+          "  invoice check [--rules en16931|xrechnung|peppol] [--json] FILE\n"
+          "                        check an invoice (UBL, CII, canonical) against EN 16931\n"
           "\n"
-          "`gateway COMMAND --help` describes each command.\n",
+          "`gateway COMMAND --help` describes each command.\n"
+          "\n"
+          "exit status: 0 done; 1 findings in the input, a result that is not valid or\n"
+          "business rules broken; 2 unreadable, unsupported or usage\n",
           out);
 }
 
@@ -38,6 +46,8 @@ int main(int argc, char **argv)
         return cli_edi_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return cli_convert_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "invoice"))
+        return cli_invoice_main(argc - 1, argv + 1);
     fprintf(stderr, "gateway: unknown command \"%s\"; `gateway --help` lists the commands\n", argv[1]);
     return 2;
 }

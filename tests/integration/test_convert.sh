@@ -142,7 +142,8 @@ run_gateway convert --to canonical --xslt "$XSLT" "$TEST_TMP/ot-ok.xml"
 is "$RUN_STATUS" 0 "openTRANS 2.1 ORDER goes to its mapping (exit 0)"
 split_docs
 is "$(xpath "$TEST_TMP/doc1.xml" "$NUMBER")" "T-1" "openTRANS: the mapping's result is printed"
-like "$RUN_STDERR" 'warning: read leniently: a note for the user' "a non-terminating xsl:message is a warning"
+like "$RUN_STDERR" 'warning MAPPING \(openTRANS 2.1 ORDER\): read leniently: a note for the user' \
+    "a non-terminating xsl:message is a warning"
 
 printf '<ORDER version="1.0"><ORDER_ID>T-2</ORDER_ID></ORDER>\n' > "$TEST_TMP/ot10.xml"
 run_gateway convert --to canonical --xslt "$XSLT" "$TEST_TMP/ot10.xml"
@@ -181,15 +182,17 @@ fi
 # --- the command line -----------------------------------------------------------------
 run_gateway convert --help
 is "$RUN_STATUS" 0 "convert --help exits 0"
-like "$RUN_STDOUT" 'usage: gateway convert --to canonical' "convert --help shows the usage"
+like "$RUN_STDOUT" 'usage: gateway convert --to TARGET' "convert --help shows the usage"
 like "$RUN_STDOUT" 'separated by an empty line' "convert --help documents how documents are separated"
 
 run_gateway --help
-like "$RUN_STDOUT" 'convert --to canonical' "gateway --help lists convert"
+like "$RUN_STDOUT" 'convert --to TARGET' "gateway --help lists convert"
 
 run_gateway convert --to xrechnung-ubl "$ROOT/samples/edifact/orders-d96a-eancom.edi"
-is "$RUN_STATUS" 2 "--to xrechnung-ubl: exit 2"
-like "$RUN_STDERR" '--to xrechnung-ubl is not implemented yet' "--to xrechnung-ubl: not implemented yet"
+is "$RUN_STATUS" 2 "orders to --to xrechnung-ubl: exit 2"
+like "$RUN_STDERR" 'message M1\): the document is a canonical order; --to xrechnung-ubl converts a canonical invoice' \
+    "orders to --to xrechnung-ubl: the sentence names the kinds"
+is "$RUN_STDOUT" "" "orders to --to xrechnung-ubl: nothing on stdout"
 
 run_gateway convert --to nonsense "$ROOT/samples/edifact/orders-d96a-eancom.edi"
 is "$RUN_STATUS" 2 "--to nonsense: exit 2"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `gateway convert --to ordrsp`: a canonical orderResponse becomes an EDIFACT ORDRSP D.96A
-# EANCOM message that our own directory check and the independent npm `edifact` checker
-# accept, with the response status in BGM 1225, the buyer's order number in RFF+ON and the
+# `gateway convert --to ordrsp`: a canonical orderResponse becomes, through the engine
+# (gateway/convert.c) and xslt/canonical-to-ordrsp.xsl with its defaults (D.96A, EANCOM),
+# an EDIFACT ORDRSP D.96A EANCOM message that our own directory check and the independent
+# npm `edifact` checker accept, with the response status in BGM 1225, the buyer's order number in RFF+ON and the
 # changed quantity of line 20; with --control-ref and --date the output is byte for byte
 # the expected file (read and checked by hand: segment count 20, CNT 2, DTM 69 203 from the
-# line's ISO date and time). What cannot be converted is refused with a sentence.
+# line's ISO date and time; made by the first, D.96A-only stylesheet and unchanged since:
+# a canonical input is taken as it is, so no line amount is computed into it). What cannot
+# be converted is refused with a sentence.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
