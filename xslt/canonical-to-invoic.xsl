@@ -173,12 +173,29 @@
             <xsl:otherwise>C</xsl:otherwise>
           </xsl:choose>
         </D5463>
+        <!-- The reason code of an EN 16931 allowance is UNCL 5189 (digits), that of a
+             charge UNCL 7161 (letters). 5189 goes to C552 (the directories of 1996/2001
+             list only the old 5189 codes, so our read-back refuses a newer one by name),
+             7161 to C214; 95 "discount" is 7161 DI, which every directory has. -->
+        <xsl:variable name="code" select="normalize-space(c:reason/@qualifier)"/>
+        <xsl:variable name="numeric" select="$code != '' and translate($code, '0123456789', '') = ''"/>
         <xsl:if test="c:reason">
-          <C552/><D4471/><D1227/>
+          <C552>
+            <xsl:if test="$numeric and $code != '95'"><D1230/><D5189><xsl:value-of select="$code"/></D5189></xsl:if>
+          </C552>
+          <D4471/><D1227/>
           <C214>
-            <D7161><xsl:value-of select="c:reason/@qualifier"/></D7161>
+            <D7161>
+              <xsl:choose>
+                <xsl:when test="$code = '95'">DI</xsl:when>
+                <xsl:when test="not($numeric)"><xsl:value-of select="$code"/></xsl:when>
+              </xsl:choose>
+            </D7161>
             <D1131/><D3055/>
-            <D7160><xsl:value-of select="c:reason"/></D7160>
+            <D7160><xsl:value-of select="substring(c:reason, 1, 35)"/></D7160>
+            <xsl:if test="string-length(c:reason) > 35">
+              <D7160><xsl:value-of select="substring(c:reason, 36, 35)"/></D7160>
+            </xsl:if>
           </C214>
         </xsl:if>
       </ALC>

@@ -293,6 +293,48 @@
     </xsl:choose>
   </xsl:template>
 
+  <!-- Texts into components of at most 35 characters (an..35): each text starts a new
+       component and a longer one continues in the next, as EDIFACT senders split names and
+       streets; more than `max` components stop the mapping rather than lose the rest. -->
+  <xsl:template name="an35-parts">
+    <xsl:param name="texts"/>
+    <xsl:param name="element"/>
+    <xsl:param name="max"/>
+    <xsl:param name="what"/>
+    <xsl:param name="i" select="1"/>
+    <xsl:param name="rest" select="''"/>
+    <xsl:param name="written" select="0"/>
+    <xsl:choose>
+      <xsl:when test="$rest = '' and $i > count($texts)"/>
+      <xsl:when test="$written = $max">
+        <xsl:message terminate="yes">the <xsl:value-of select="$what"/> "<xsl:value-of select="$texts[1]"/>..." does not fit in <xsl:value-of select="$max"/> components of 35 characters</xsl:message>
+      </xsl:when>
+      <xsl:when test="$rest = ''">
+        <xsl:call-template name="an35-parts">
+          <xsl:with-param name="texts" select="$texts"/>
+          <xsl:with-param name="element" select="$element"/>
+          <xsl:with-param name="max" select="$max"/>
+          <xsl:with-param name="what" select="$what"/>
+          <xsl:with-param name="i" select="$i + 1"/>
+          <xsl:with-param name="rest" select="string($texts[$i])"/>
+          <xsl:with-param name="written" select="$written"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:element name="{$element}" namespace="{$ns}"><xsl:value-of select="substring($rest, 1, 35)"/></xsl:element>
+        <xsl:call-template name="an35-parts">
+          <xsl:with-param name="texts" select="$texts"/>
+          <xsl:with-param name="element" select="$element"/>
+          <xsl:with-param name="max" select="$max"/>
+          <xsl:with-param name="what" select="$what"/>
+          <xsl:with-param name="i" select="$i"/>
+          <xsl:with-param name="rest" select="substring($rest, 36)"/>
+          <xsl:with-param name="written" select="$written + 1"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <!-- The party group: NAD with the GLN (3055 9), names, streets, city, subdivision
        (D.01B: in C819), postcode, country; C058 stays empty because EANCOM does not use
        it. With $rff-group, the VAT id and (with $tax-number: some EANCOM subsets have no
@@ -314,10 +356,20 @@
         </C082>
         <C058/>
         <C080>
-          <xsl:for-each select="c:name"><D3036><xsl:value-of select="."/></D3036></xsl:for-each>
+          <xsl:call-template name="an35-parts">
+            <xsl:with-param name="texts" select="c:name"/>
+            <xsl:with-param name="element" select="'D3036'"/>
+            <xsl:with-param name="max" select="5"/>
+            <xsl:with-param name="what" select="'party name'"/>
+          </xsl:call-template>
         </C080>
         <C059>
-          <xsl:for-each select="c:street"><D3042><xsl:value-of select="."/></D3042></xsl:for-each>
+          <xsl:call-template name="an35-parts">
+            <xsl:with-param name="texts" select="c:street"/>
+            <xsl:with-param name="element" select="'D3042'"/>
+            <xsl:with-param name="max" select="4"/>
+            <xsl:with-param name="what" select="'street'"/>
+          </xsl:call-template>
         </C059>
         <D3164><xsl:value-of select="c:city"/></D3164>
         <xsl:choose>

@@ -147,7 +147,8 @@ else
     diag "/usr/bin/time is not installed: peak RSS not measured"
 fi
 is "$status" 0 "the 50 MB ORDER converts (exit 0)"
-is "$(head -c 2000 "$TEST_TMP/big.err")" "" "... with nothing on stderr"
+# The generated ORDER has no parties: openTRANS deviations are warnings, never errors.
+is "$(grep -c ': error' "$TEST_TMP/big.err")" "0" "... with no error on stderr (lenient warnings only)"
 is "$(grep -c '<line>' "$TEST_TMP/big.out")" "$N" "... with all $N lines"
 like "$(grep '<lineCount' "$TEST_TMP/big.out")" ">$N</lineCount>" "... and lineCount $N"
 like "$(grep '<lineAmountTotal' "$TEST_TMP/big.out")" 'computed="true">24881225.00<' \
@@ -173,7 +174,7 @@ awk 'BEGIN {
 }' > "$TEST_TMP/deep.xml"
 run_gateway convert --to canonical "$TEST_TMP/deep.xml"
 is "$RUN_STATUS" 2 "100000 nested elements: refused (exit 2), no crash"
-like "$RUN_STDERR" 'depth' "... with a sentence about the depth"
+like "$RUN_STDERR" 'nested more than 256 levels' "... with a sentence about the depth"
 is "$RUN_STDOUT" "" "... and nothing on stdout"
 
 done_testing
