@@ -5,9 +5,9 @@
   "canonical -> EDIFACT ORDRSP, DESADV, INVOIC, ORDERS"). The tree has the names and groups
   that `gateway edi to-xml` gives such a message, so that edi_xml_write serializes it; the
   serializer computes the UNT and UNZ counts. Values are moved as strings: nothing is
-  computed here. Parameters: see edifact-out-common.xsl. It succeeds canonical-to-ordrsp-d96a.xsl:
-  for tests/corpus/canonical/orderresponse-changed.xml (no line statuses) it gives that
-  stylesheet's output byte for byte (orderresponse-changed.ordrsp.edi).
+  computed here. Parameters: see edifact-out-common.xsl. For
+  tests/corpus/canonical/orderresponse-changed.xml (no line statuses) it gives
+  orderresponse-changed.ordrsp.edi byte for byte.
 -->
 <xsl:stylesheet version="1.0"
                 xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
