@@ -14,6 +14,7 @@
 
 static const decimal ZERO = { .units = 0, .scale = 0 };
 static const decimal HUNDRED = { .units = 100, .scale = 0 };
+static const decimal ONE = { .units = 1, .scale = 0 };
 
 /* ---- reading helpers ------------------------------------------------------------------ */
 
@@ -75,6 +76,14 @@ en16931_read en16931_decimal(xmlNodePtr el, const char *attr, decimal *out,
         edi_say(why, why_n, "\"%s\" has a decimal comma; canonical values use a point", text);
         return EN16931_NOT_DECIMAL;
     }
+    /* Senders write quantities and prices such as "30.00000000000": trailing zeros beyond
+     * the 9 decimals decimal.h holds do not change the value, so they are dropped. */
+    char *point = strchr(text, '.');
+    if (point) {
+        size_t len = strlen(text);
+        while (len > (size_t)(point - text) + 1 + DECIMAL_MAX_SCALE && text[len - 1] == '0')
+            text[--len] = '\0';
+    }
     return decimal_parse(text, out, why, why_n) == EDI_OK ? EN16931_VALUE
                                                           : EN16931_NOT_DECIMAL;
 }
@@ -113,6 +122,35 @@ xmlNodePtr en16931_party(xmlNodePtr root, const char *role)
         if (en16931_text(p, "role", r, sizeof r) && !strcmp(r, role))
             return p;
     return NULL;
+}
+
+#define UBL_CAC "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+#define UBL_CBC "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
+static bool is_ns(const xmlNode *n, const char *ns, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+           !strcmp((const char *)n->ns->href, ns) && !strcmp((const char *)n->name, name);
+}
+
+bool en16931_third_party_paid(xmlNodePtr root, decimal *sum)
+{
+    bool any = false;
+    *sum = ZERO;
+    for (xmlNodePtr e = en16931_child(root, "extension"); e; e = en16931_next(e, "extension"))
+        for (xmlNodePtr p = e->children; p; p = p->next) {
+            if (!is_ns(p, UBL_CAC, "PrepaidPayment"))
+                continue;
+            for (xmlNodePtr a = p->children; a; a = a->next) {
+                decimal v;
+                char why[128];
+                if (is_ns(a, UBL_CBC, "PaidAmount") &&
+                    en16931_decimal(a, NULL, &v, why, sizeof why) == EN16931_VALUE &&
+                    decimal_add(*sum, v, sum) == EDI_OK)
+                    any = true;
+            }
+        }
+    return any;
 }
 
 /* ---- writing -------------------------------------------------------------------------- */
@@ -196,6 +234,7 @@ typedef struct {
     xmlNodePtr root;
     doc_findings *out;
     edi_result err;        /* EDI_E_NOMEM once an allocation failed */
+    decimal slack;         /* the Peppol tolerance for line and allowance amounts */
     vat_group *groups;
     size_t ngroups, capgroups;
     bool groups_ok;        /* every line, allowance and charge is in a group */
@@ -238,6 +277,50 @@ static bool round_money(decimal v, decimal *out)
     return decimal_muldiv(v, DECIMAL_ONE, DECIMAL_ONE, MONEY_DECIMALS, out) == EDI_OK;
 }
 
+/* True when the VAT breakdown of category `cat` is per rate (S, and the IGIC/IPSI categories
+ * L and M, whose rules BR-S/AF/AG-08 sum per rate; also any category EN 16931 does not name);
+ * Z, E, AE, K, G and O have one breakdown per category, whatever rate their items carry
+ * (category O has none, its breakdown may say 0). */
+static bool per_rate(const char *cat)
+{
+    static const char *const single[] = { "Z", "E", "AE", "K", "G", "O", NULL };
+    for (const char *const *p = single; *p; p++)
+        if (!strcmp(*p, cat))
+            return false;
+    return true;
+}
+
+/* The group of category `cat` and rate (when `has_rate`) `rate`; NULL when there is none. */
+static vat_group *find_group(calc *c, const char *cat, bool has_rate, decimal rate)
+{
+    for (size_t i = 0; i < c->ngroups; i++) {
+        vat_group *g = &c->groups[i];
+        if (strcmp(g->category, cat))
+            continue;
+        if (!per_rate(cat) ||
+            (g->has_rate == has_rate && (!has_rate || decimal_cmp(g->rate, rate) == 0)))
+            return g;
+    }
+    return NULL;
+}
+
+static decimal dabs(decimal d)
+{
+    if (d.units < 0)
+        d.units = -d.units;
+    return d;
+}
+
+/* |a - b| <= limit (`inclusive`) or < limit. */
+static bool within(decimal a, decimal b, decimal limit, bool inclusive)
+{
+    decimal diff;
+    if (decimal_sub(a, b, &diff) != EDI_OK)
+        return false;
+    int k = decimal_cmp(dabs(diff), limit);
+    return inclusive ? k <= 0 : k < 0;
+}
+
 /* Add `amount` (negated when `subtract`) to the group of the VAT tax `tax`. */
 static void group_add(calc *c, xmlNodePtr tax, decimal amount, bool subtract, const char *where)
 {
@@ -259,11 +342,7 @@ static void group_add(calc *c, xmlNodePtr tax, decimal amount, bool subtract, co
         return;
     }
     bool has_rate = rr == EN16931_VALUE;
-    vat_group *g = NULL;
-    for (size_t i = 0; i < c->ngroups && !g; i++)
-        if (!strcmp(c->groups[i].category, cat) && c->groups[i].has_rate == has_rate &&
-            (!has_rate || decimal_cmp(c->groups[i].rate, rate) == 0))
-            g = &c->groups[i];
+    vat_group *g = find_group(c, cat, has_rate, rate);
     if (!g) {
         if (c->ngroups == c->capgroups) {
             size_t cap = c->capgroups ? c->capgroups * 2 : 4;
@@ -305,7 +384,7 @@ static bool settle_allowance(calc *c, xmlNodePtr ac, const char *where, decimal 
     en16931_read ra = read_value(c, sent, NULL, where, "amount", amount);
     char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
     if (ra == EN16931_VALUE) {
-        if (can && decimal_cmp(*amount, want) != 0) {
+        if (can && !within(*amount, want, c->slack, true)) {
             fmt_dec(*amount, a, sizeof a);
             fmt_dec(want, w, sizeof w);
             note(c, "PEPPOL-EN16931-R040", sent, where, "the amount was sent as %s but basis x "
@@ -373,7 +452,7 @@ static bool settle_line(calc *c, xmlNodePtr line, size_t index, decimal *sum)
     en16931_read ra = read_value(c, sent, NULL, where, "net amount (BT-131)", &amount);
     char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
     if (ra == EN16931_VALUE) {
-        if (can && decimal_cmp(amount, want) != 0) {
+        if (can && !within(amount, want, c->slack, true)) {
             fmt_dec(amount, a, sizeof a);
             fmt_dec(want, w, sizeof w);
             note(c, "PEPPOL-EN16931-R120", sent, where, "the net amount (BT-131) was sent as %s "
@@ -453,7 +532,7 @@ static void write_breakdown(calc *c)
         fmt_dec(basis, b, sizeof b);
         fmt_dec(vat, v, sizeof v);
         fmt_dec(g->rate, r, sizeof r);
-        xmlNodePtr tax = add_element(c->root, "tax", NULL, false, DOC_SEQ);
+        xmlNodePtr tax = add_element(c->root, "tax", NULL, true, DOC_SEQ);
         if (!tax || !xmlSetProp(tax, BAD_CAST "type", BAD_CAST "VAT") ||
             !add_element(tax, "category", g->category, false, TAX_SEQ) ||
             (g->has_rate && !add_element(tax, "ratePercent", r, false, TAX_SEQ)) ||
@@ -482,18 +561,17 @@ static bool settle_breakdowns(calc *c, decimal *vat_sum)
         en16931_read rb = read_value(c, en16931_child(t, "basisAmount"), NULL, where,
                                      "taxable amount (BT-116)", &basis);
         char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
+        /* The tolerances of the official rules: less than 1 for the per-rate categories
+         * (BR-S-08, BR-S-09), exact for the others (whose VAT is 0). */
+        bool lenient = per_rate(cat);
         if (rb == EN16931_VALUE && c->groups_ok && rr != EN16931_NOT_DECIMAL) {
-            vat_group *g = NULL;
-            for (size_t i = 0; i < c->ngroups && !g; i++)
-                if (!strcmp(c->groups[i].category, cat) && c->groups[i].has_rate == has_rate &&
-                    (!has_rate || decimal_cmp(c->groups[i].rate, rate) == 0))
-                    g = &c->groups[i];
+            vat_group *g = find_group(c, cat, has_rate, rate);
             decimal expect = ZERO;
             if (g) {
                 g->matched = true;
                 round_money(g->basis, &expect);
             }
-            if (decimal_cmp(basis, expect) != 0) {
+            if (lenient ? !within(basis, expect, ONE, false) : decimal_cmp(basis, expect) != 0) {
                 fmt_dec(basis, a, sizeof a);
                 fmt_dec(expect, w, sizeof w);
                 note(c, category_rule(cat, true), en16931_child(t, "basisAmount"), where,
@@ -505,7 +583,9 @@ static bool settle_breakdowns(calc *c, decimal *vat_sum)
         en16931_read ra = read_value(c, sent, NULL, where, "VAT amount (BT-117)", &amount);
         bool can = rb == EN16931_VALUE && rr != EN16931_NOT_DECIMAL &&
                    vat_of_basis(basis, has_rate, rate, &want);
-        if (ra == EN16931_VALUE && can && decimal_cmp(amount, want) != 0) {
+        if (ra == EN16931_VALUE && can &&
+            (lenient ? !within(dabs(amount), dabs(want), ONE, false)
+                     : decimal_cmp(amount, want) != 0)) {
             fmt_dec(amount, a, sizeof a);
             fmt_dec(want, w, sizeof w);
             note(c, category_rule(cat, false), sent, where, "the VAT amount (BT-117) was sent as "
@@ -657,9 +737,13 @@ static void complete_totals(calc *c, bool lines_ok, decimal line_sum)
                            "(BT-113)", "BT-113", &v113) != EN16931_NOT_DECIMAL;
     bool k114 = read_value(c, en16931_child(totals, "roundingAmount"), NULL, "totals "
                            "roundingAmount (BT-114)", "BT-114", &v114) != EN16931_NOT_DECIMAL;
+    /* In the XRechnung extension third party payments are due too (BR-DEX-09). */
+    decimal third;
+    bool has_third = en16931_third_party_paid(c->root, &third);
     can = k112 && k113 && k114 && decimal_sub(v112, v113, &want) == EDI_OK &&
-          decimal_add(want, v114, &want) == EDI_OK;
-    settle_total(c, totals, "payableAmount", "BT-115", "BR-CO-16", can, want, &v115);
+          decimal_add(want, v114, &want) == EDI_OK && decimal_add(want, third, &want) == EDI_OK;
+    settle_total(c, totals, "payableAmount", "BT-115", has_third ? "BR-DEX-09" : "BR-CO-16",
+                 can, want, &v115);
 }
 
 edi_result en16931_complete(xmlDocPtr invoice, doc_findings *out, char *why, size_t why_n)
@@ -672,6 +756,10 @@ edi_result en16931_complete(xmlDocPtr invoice, doc_findings *out, char *why, siz
         return EDI_E_ARG;
     }
     calc c = { .root = root, .out = out, .err = EDI_OK, .groups_ok = true };
+    /* Peppol's tolerance for R040 and R120: 0.02, 0.5 for the forint. */
+    char cur[8];
+    en16931_text(en16931_child(root, "currency"), NULL, cur, sizeof cur);
+    c.slack = (decimal){ .units = strcmp(cur, "HUF") ? 2 : 50, .scale = 2 };
     decimal line_sum = ZERO;
     bool lines_ok = true;
     size_t index = 0;

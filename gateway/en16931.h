@@ -17,16 +17,19 @@
 
 /* Complete a canonical invoice in place with exact decimals (gateway/decimal.h), marking every
  * value it adds computed="true" (the schema allows @computed on lineAmount,
- * allowanceCharge/amount, tax/amount and every totals child): each line's net amount
+ * allowanceCharge/amount, tax/amount, every totals child and a document tax, the VAT
+ * breakdown entries it creates): each line's net amount
  * BT-131 = quantity x net price / basis quantity (BT-149, absent 1) - line allowances + line
  * charges, rounded half-up to 2 decimals; allowance/charge amounts from percent x basis / 100
  * when missing; BT-106 sum of line net amounts; BT-107/BT-108 sums of document
  * allowances/charges; BT-109 = 106 - 107 + 108; the VAT breakdown BG-23 (one document `tax`
- * per category and rate: basis = lines + charges - allowances of that category/rate,
- * VAT = basis x rate / 100 rounded to 2) when absent; BT-110 sum of breakdown VAT;
- * BT-112 = 109 + 110; BT-115 = 112 - 113 + 114. Only what is absent is computed; a sent value
- * that differs from what the rules give is kept and reported as a DOC_WARNING naming the rule
- * (BR-CO-10 ... BR-CO-16, BR-S-08/09 etc.). Returns EDI_OK, EDI_E_ARG (not a canonical
+ * per category and rate for S, L, M, per category for Z, E, AE, K, G, O: basis = lines +
+ * charges - allowances of that group, VAT = basis x rate / 100 rounded to 2) when absent;
+ * BT-110 sum of breakdown VAT; BT-112 = 109 + 110; BT-115 = 112 - 113 + 114 (+ the XRechnung
+ * extension's third party payments). Only what is absent is computed; a sent value that
+ * differs from what the rules give by more than the official rule's tolerance is kept and
+ * reported as a DOC_WARNING naming the rule (BR-CO-10 ... BR-CO-16, BR-DEX-09, BR-S-08/09,
+ * PEPPOL-EN16931-R120 etc.). Returns EDI_OK, EDI_E_ARG (not a canonical
  * invoice), EDI_E_NOMEM; a value that is not a decimal is a finding, not a failure.
  * `out` is the caller's list (findings are appended). */
 edi_result en16931_complete(xmlDocPtr invoice, doc_findings *out, char *why, size_t why_n);
@@ -65,5 +68,11 @@ xmlNodePtr en16931_vat_of(xmlNodePtr parent);
 
 /* The first party with @role `role` ("supplier", "buyer", ...); NULL when none. */
 xmlNodePtr en16931_party(xmlNodePtr root, const char *role);
+
+/* The sum of the XRechnung extension's third party payments (BG-DEX-09, BT-DEX-002: UBL
+ * cac:PrepaidPayment/cbc:PaidAmount, which the mapping keeps in the document `extension`;
+ * the canonical model has no field for them) into *sum. Returns false, *sum 0, when the
+ * invoice has none; a PaidAmount that is not a decimal counts as none. */
+bool en16931_third_party_paid(xmlNodePtr root, decimal *sum);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct {
     doc_findings *out;
     edi_result err;
     xmlNodePtr seller, buyer, payee, taxrep, delivery;
+    bool peppol_bis;       /* Peppol BIS itself (errors); else the Peppol rules XRechnung runs */
 } chk;
 
 __attribute__((format(printf, 6, 7)))
@@ -43,6 +44,10 @@ static void report(chk *c, doc_severity sev, const char *rule, xmlNodePtr at, co
 
 #define ERROR(c, rule, at, where, ...) report(c, DOC_ERROR, rule, at, where, __VA_ARGS__)
 #define WARN(c, rule, at, where, ...) report(c, DOC_WARNING, rule, at, where, __VA_ARGS__)
+/* A Peppol rule: an error in Peppol BIS, a warning where KoSIT's XRechnung 3.0 schematron
+ * runs it (flag="warning" there). */
+#define PEPPOL(c, rule, at, where, ...) \
+    report(c, (c)->peppol_bis ? DOC_ERROR : DOC_WARNING, rule, at, where, __VA_ARGS__)
 
 /* ---- small readers -------------------------------------------------------------------- */
 
@@ -274,8 +279,14 @@ static void check_header(chk *c)
         has_date(c->root, "period_end", end, sizeof end) && strncmp(end, start, 10) < 0)
         ERROR(c, "BR-29", c->root, "invoicing period", "the invoicing period ends (%s) before "
               "it starts (%s).", end, start);
-    if (has_text(c->root, "taxCurrency") &&
-        !en16931_child(en16931_child(c->root, "totals"), "taxTotalInTaxCurrency"))
+    /* BR-53 asks for a VAT total in the VAT accounting currency: BT-111, or BT-110 itself
+     * when BT-6 names the invoice currency (the CEN test looks for a TaxAmount in BT-6). */
+    char cur[8], taxcur[8];
+    en16931_text(en16931_child(c->root, "currency"), NULL, cur, sizeof cur);
+    xmlNodePtr totals = en16931_child(c->root, "totals");
+    if (en16931_text(en16931_child(c->root, "taxCurrency"), NULL, taxcur, sizeof taxcur) &&
+        !en16931_child(totals, "taxTotalInTaxCurrency") &&
+        !(!strcmp(taxcur, cur) && en16931_child(totals, "taxTotal")))
         ERROR(c, "BR-53", c->root, "totals", "a VAT accounting currency (BT-6) is given but "
               "not the total VAT in that currency (BT-111).");
     char k[32];
@@ -284,6 +295,16 @@ static void check_header(chk *c)
             !en16931_text(r, NULL, buf, sizeof buf))
             ERROR(c, "BR-55", r, "preceding invoice reference", "a preceding invoice reference "
                   "(BG-3) has no invoice number (BT-25).");
+}
+
+/* "mandate|debited account" of a payment means; false when it has neither (no BG-19). */
+static bool mandate_key(xmlNodePtr pm, char *buf, size_t n)
+{
+    char mandate[TEXT_MAX / 2 - 1], account[TEXT_MAX / 2 - 1];
+    bool m = en16931_text(en16931_child(pm, "mandate"), NULL, mandate, sizeof mandate);
+    bool a = en16931_text(en16931_child(pm, "debitedAccount"), NULL, account, sizeof account);
+    snprintf(buf, n, "%s|%s", mandate, account);
+    return m || a;
 }
 
 static void check_payment(chk *c, bool payable_positive)
@@ -315,8 +336,16 @@ static void check_payment(chk *c, bool payable_positive)
                 WARN(c, "BR-51", card, where, "the card number has %zu characters; an invoice "
                      "should show at most the first 6 and last 4 digits of a card.", strlen(buf));
         }
-        if (en16931_child(pm, "mandate") || en16931_child(pm, "debitedAccount"))
-            mandates++;
+        /* The CII mapping repeats the one mandate (BT-89, BT-91) in every payment means:
+         * the same mandate and debited account twice is one BG-19. */
+        char key[TEXT_MAX];
+        bool seen = !mandate_key(pm, key, sizeof key);
+        for (xmlNodePtr p = en16931_child(c->root, "paymentMeans"); p != pm && !seen;
+             p = en16931_next(p, "paymentMeans")) {
+            char other[TEXT_MAX];
+            seen = mandate_key(p, other, sizeof other) && !strcmp(key, other);
+        }
+        mandates += !seen;
     }
     if (cards > 1)
         ERROR(c, "BR-66", c->root, "payment means", "the invoice has %zu payment cards; at most "
@@ -324,7 +353,11 @@ static void check_payment(chk *c, bool payable_positive)
     if (mandates > 1)
         ERROR(c, "BR-67", c->root, "payment means", "the invoice has %zu direct debit mandates; "
               "at most one (BG-19) is allowed.", mandates);
-    if (payable_positive) {
+    /* The CEN UBL artefacts bind BR-CO-25 to /ubl:Invoice only: a UBL CreditNote (the
+     * mapping writes @source "UBL CreditNote ...") is exempt; CII applies it to all. */
+    char source[32];
+    en16931_text(c->root, "source", source, sizeof source);
+    if (payable_positive && strncmp(source, "UBL CreditNote", 14)) {
         bool ok = has_date(c->root, "due", buf, sizeof buf);
         for (xmlNodePtr t = en16931_child(c->root, "paymentTerms"); t && !ok;
              t = en16931_next(t, "paymentTerms"))
@@ -889,10 +922,17 @@ static bool check_totals(chk *c, const vat_view *v)
     if (k112 && k109 && decimal_add(v109, v110, &want) == EDI_OK)
         check_sum(c, t, "grandTotal", "BR-CO-15", "the total with VAT (BT-112) must be BT-109 + "
                   "BT-110", v112, want);
+    /* The XRechnung extension adds third party payments (BG-DEX-09) to the amount due and
+     * checks it by BR-DEX-09 instead of BR-CO-16. */
+    decimal third;
+    bool has_third = en16931_third_party_paid(c->root, &third);
     if (k115 && k112 && decimal_sub(v112, v113, &want) == EDI_OK &&
-        decimal_add(want, v114, &want) == EDI_OK)
-        check_sum(c, t, "payableAmount", "BR-CO-16", "the amount due (BT-115) must be BT-112 - "
-                  "BT-113 + BT-114", v115, want);
+        decimal_add(want, v114, &want) == EDI_OK && decimal_add(want, third, &want) == EDI_OK)
+        check_sum(c, t, "payableAmount", has_third ? "BR-DEX-09" : "BR-CO-16",
+                  has_third ? "the amount due (BT-115) must be BT-112 - BT-113 + BT-114 + the "
+                              "third party payments (BT-DEX-002)"
+                            : "the amount due (BT-115) must be BT-112 - BT-113 + BT-114",
+                  v115, want);
     return k115 && v115.units > 0;
 }
 
@@ -1073,7 +1113,7 @@ static void check_xrechnung(chk *c, const vat_view *v)
                       "code (BT-38).");
         }
         if (contact) {
-            if (!has_text(contact, "name"))
+            if (!has_text(contact, "name") && !has_text(contact, "department"))
                 ERROR(c, "BR-DE-5", contact, "seller contact", "XRechnung requires the seller "
                       "contact point (BT-41), a person or department.");
             xmlNodePtr phone = en16931_child(contact, "phone");
@@ -1215,19 +1255,19 @@ static void check_peppol_allowance(chk *c, xmlNodePtr ac, const char *where, dec
     bool kb = value(c, en16931_child(ac, "basisAmount"), NULL, where, "the basis amount", &base);
     value(c, en16931_child(ac, "amount"), NULL, where, "the amount", &amount);
     if (kp && !kb)
-        ERROR(c, "PEPPOL-EN16931-R041", ac, where, "a percent is given without the basis amount "
-              "it applies to; send both or neither.");
+        PEPPOL(c, "PEPPOL-EN16931-R041", ac, where, "a percent is given without the basis amount "
+               "it applies to; send both or neither.");
     if (kb && !kp)
-        ERROR(c, "PEPPOL-EN16931-R042", ac, where, "a basis amount is given without the "
-              "percent; send both or neither.");
+        PEPPOL(c, "PEPPOL-EN16931-R042", ac, where, "a basis amount is given without the "
+               "percent; send both or neither.");
     if (kp && kb && decimal_muldiv(base, pct, HUNDRED, 9, &want) == EDI_OK &&
         !within(amount, want, slack, true)) {
         char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
         fmt(amount, a, sizeof a);
         round2(want, &want);
         fmt(want, w, sizeof w);
-        ERROR(c, "PEPPOL-EN16931-R040", en16931_child(ac, "amount"), where, "the amount %s "
-              "differs from basis x percent / 100 = %s.", a, w);
+        PEPPOL(c, "PEPPOL-EN16931-R040", en16931_child(ac, "amount"), where, "the amount %s "
+               "differs from basis x percent / 100 = %s.", a, w);
     }
 }
 
@@ -1244,8 +1284,8 @@ static void check_peppol_line(chk *c, xmlNodePtr line, size_t index, decimal sla
     bool kb = value(c, price, "basisQuantity", where, "the price basis quantity", &basis);
     value(c, en16931_child(line, "lineAmount"), NULL, where, "the net amount", &amount);
     if (kb && basis.units <= 0)
-        ERROR(c, "PEPPOL-EN16931-R121", price, where, "the price basis quantity (BT-149) must "
-              "be greater than zero.");
+        PEPPOL(c, "PEPPOL-EN16931-R121", price, where, "the price basis quantity (BT-149) must "
+               "be greater than zero.");
     if (basis.units == 0)
         basis = DECIMAL_ONE;
     size_t n = 0;
@@ -1260,7 +1300,8 @@ static void check_peppol_line(chk *c, xmlNodePtr line, size_t index, decimal sla
             decimal_add(*sum, v, sum);
         check_peppol_allowance(c, ac, aw, slack);
     }
-    if (round2(allow, &allow) && round2(charge, &charge) &&
+    /* R120 is Peppol BIS only: KoSIT's XRechnung schematron does not run it. */
+    if (c->peppol_bis && round2(allow, &allow) && round2(charge, &charge) &&
         decimal_muldiv(q, p, basis, 9, &want) == EDI_OK &&
         decimal_add(want, charge, &want) == EDI_OK && decimal_sub(want, allow, &want) == EDI_OK &&
         !within(amount, want, slack, true)) {
@@ -1268,58 +1309,60 @@ static void check_peppol_line(chk *c, xmlNodePtr line, size_t index, decimal sla
         fmt(amount, a, sizeof a);
         round2(want, &want);
         fmt(want, w, sizeof w);
-        ERROR(c, "PEPPOL-EN16931-R120", en16931_child(line, "lineAmount"), where, "the net "
-              "amount %s differs from quantity x (net price / basis quantity) + charges - "
-              "allowances = %s.", a, w);
+        PEPPOL(c, "PEPPOL-EN16931-R120", en16931_child(line, "lineAmount"), where, "the net "
+               "amount %s differs from quantity x (net price / basis quantity) + charges - "
+               "allowances = %s.", a, w);
     }
     if (inv_start[0] && has_date(line, "period_start", start, sizeof start) &&
         strncmp(start, inv_start, 10) < 0)
-        ERROR(c, "PEPPOL-EN16931-R110", line, where, "the line period starts (%s) before the "
-              "invoicing period (%s).", start, inv_start);
+        PEPPOL(c, "PEPPOL-EN16931-R110", line, where, "the line period starts (%s) before the "
+               "invoicing period (%s).", start, inv_start);
     if (inv_end[0] && has_date(line, "period_end", end, sizeof end) &&
         strncmp(end, inv_end, 10) > 0)
-        ERROR(c, "PEPPOL-EN16931-R111", line, where, "the line period ends (%s) after the "
-              "invoicing period (%s).", end, inv_end);
+        PEPPOL(c, "PEPPOL-EN16931-R111", line, where, "the line period ends (%s) after the "
+               "invoicing period (%s).", end, inv_end);
 }
 
 static const char PEPPOL_SPEC[] =
     "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";
 
-/* The Peppol rules; `bis` adds those that only Peppol BIS itself has (R004, R007). */
+/* The Peppol rules; `bis`: as Peppol BIS runs them (errors, with R004, R007 and R120),
+ * else as KoSIT's XRechnung 3.0 schematron does (warnings, without those three). */
 static void check_peppol(chk *c, bool bis)
 {
+    c->peppol_bis = bis;
     char buf[TEXT_MAX], cur[8], code[16];
     en16931_text(en16931_child(c->root, "currency"), NULL, cur, sizeof cur);
     decimal slack = { .units = strcmp(cur, "HUF") ? 2 : 50, .scale = 2 };
     xmlNodePtr process = en16931_child(c->root, "process");
     if (!en16931_text(process, NULL, buf, sizeof buf))
-        ERROR(c, "PEPPOL-EN16931-R001", c->root, "document", "the business process (BT-23) "
-              "must be given, e.g. urn:fdc:peppol.eu:2017:poacc:billing:01:1.0.");
+        PEPPOL(c, "PEPPOL-EN16931-R001", c->root, "document", "the business process (BT-23) "
+               "must be given, e.g. urn:fdc:peppol.eu:2017:poacc:billing:01:1.0.");
     else if (bis) {
         const char *pre = "urn:fdc:peppol.eu:2017:poacc:billing:";
         size_t k = strlen(pre);
         if (strncmp(buf, pre, k) || !isdigit((unsigned char)buf[k]) ||
             !isdigit((unsigned char)buf[k + 1]) || strcmp(buf + k + 2, ":1.0"))
-            ERROR(c, "PEPPOL-EN16931-R007", process, "document", "the business process \"%s\" "
-                  "must have the form urn:fdc:peppol.eu:2017:poacc:billing:NN:1.0.", buf);
+            PEPPOL(c, "PEPPOL-EN16931-R007", process, "document", "the business process \"%s\" "
+                   "must have the form urn:fdc:peppol.eu:2017:poacc:billing:NN:1.0.", buf);
     }
     if (bis) {
         en16931_text(en16931_child(c->root, "specification"), NULL, buf, sizeof buf);
         if (strcmp(buf, PEPPOL_SPEC))
-            ERROR(c, "PEPPOL-EN16931-R004", c->root, "document", "the specification identifier "
-                  "must be %s, not \"%s\".", PEPPOL_SPEC, buf);
+            PEPPOL(c, "PEPPOL-EN16931-R004", c->root, "document", "the specification identifier "
+                   "must be %s, not \"%s\".", PEPPOL_SPEC, buf);
     }
     char taxcur[8];
     if (en16931_text(en16931_child(c->root, "taxCurrency"), NULL, taxcur, sizeof taxcur) &&
         !strcmp(taxcur, cur))
-        ERROR(c, "PEPPOL-EN16931-R005", en16931_child(c->root, "taxCurrency"), "document", "the "
-              "VAT accounting currency (BT-6) must differ from the invoice currency when given.");
+        PEPPOL(c, "PEPPOL-EN16931-R005", en16931_child(c->root, "taxCurrency"), "document", "the "
+               "VAT accounting currency (BT-6) must differ from the invoice currency when given.");
     if (!en16931_child(c->buyer, "electronicAddress"))
-        ERROR(c, "PEPPOL-EN16931-R010", c->buyer ? c->buyer : c->root, "buyer", "the buyer's "
-              "electronic address (BT-49) must be given, with its scheme.");
+        PEPPOL(c, "PEPPOL-EN16931-R010", c->buyer ? c->buyer : c->root, "buyer", "the buyer's "
+               "electronic address (BT-49) must be given, with its scheme.");
     if (!en16931_child(c->seller, "electronicAddress"))
-        ERROR(c, "PEPPOL-EN16931-R020", c->seller ? c->seller : c->root, "seller", "the seller's "
-              "electronic address (BT-34) must be given, with its scheme.");
+        PEPPOL(c, "PEPPOL-EN16931-R020", c->seller ? c->seller : c->root, "seller", "the seller's "
+               "electronic address (BT-34) must be given, with its scheme.");
     size_t n = 0;
     for (xmlNodePtr pm = en16931_child(c->root, "paymentMeans"); pm;
          pm = en16931_next(pm, "paymentMeans")) {
@@ -1328,8 +1371,8 @@ static void check_peppol(chk *c, bool bis)
         if ((!strcmp(code, "49") || !strcmp(code, "59")) && !has_text(pm, "mandate")) {
             char where[64];
             snprintf(where, sizeof where, "payment means %zu (code %s)", n, code);
-            ERROR(c, "PEPPOL-EN16931-R061", pm, where, "a direct debit needs the mandate "
-                  "reference (BT-89).");
+            PEPPOL(c, "PEPPOL-EN16931-R061", pm, where, "a direct debit needs the mandate "
+                   "reference (BT-89).");
         }
     }
     n = 0;

@@ -234,8 +234,9 @@
       <!-- BG-23 -->
       <xsl:apply-templates select="$set/ram:ApplicableTradeTax" mode="tax"/>
 
-      <!-- BG-20, BG-21 -->
+      <!-- BG-20, BG-21; an EXTENDED logistics service charge (BT-X-272) is a document charge -->
       <xsl:apply-templates select="$set/ram:SpecifiedTradeAllowanceCharge" mode="ac"/>
+      <xsl:apply-templates select="$set/ram:SpecifiedLogisticsServiceCharge" mode="ac"/>
 
       <xsl:apply-templates select="$tx/ram:IncludedSupplyChainTradeLineItem" mode="line"/>
 
@@ -463,6 +464,22 @@
         <xsl:with-param name="v" select="ram:ActualAmount"/>
       </xsl:call-template>
       <xsl:apply-templates select="ram:CategoryTradeTax[1]" mode="tax"/>
+    </allowanceCharge>
+  </xsl:template>
+
+  <!-- Factur-X EXTENDED logistics service charge (BT-X-271..274): the EXTENDED rules count it
+       in BT-108 and in the VAT breakdown like a document charge (BG-21), so it becomes one:
+       its description is the reason (BT-104), its amount BT-99, its tax BT-102/103. -->
+  <xsl:template match="ram:SpecifiedLogisticsServiceCharge" mode="ac">
+    <allowanceCharge kind="charge">
+      <xsl:if test="ram:Description">
+        <reason><xsl:value-of select="ram:Description"/></reason>
+      </xsl:if>
+      <xsl:call-template name="dec-el">
+        <xsl:with-param name="name" select="'amount'"/>
+        <xsl:with-param name="v" select="ram:AppliedAmount"/>
+      </xsl:call-template>
+      <xsl:apply-templates select="ram:AppliedTradeTax[1]" mode="tax"/>
     </allowanceCharge>
   </xsl:template>
 
@@ -711,6 +728,8 @@
                 | ram:PayeeSpecifiedCreditorFinancialInstitution | ram:ApplicableTradeSettlementFinancialCard
                 | ram:ApplicableTradeTax | ram:TaxPointDate | ram:BillingSpecifiedPeriod | ram:StartDateTime
                 | ram:EndDateTime | ram:SpecifiedTradeAllowanceCharge | ram:ChargeIndicator | ram:CategoryTradeTax
+                | ram:ApplicableHeaderTradeSettlement/ram:SpecifiedLogisticsServiceCharge
+                | ram:SpecifiedLogisticsServiceCharge/ram:AppliedTradeTax[not(preceding-sibling::ram:AppliedTradeTax)]
                 | ram:SpecifiedTradePaymentTerms | ram:DueDateDateTime[not(../preceding-sibling::ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime)]
                 | ram:SpecifiedTradeSettlementHeaderMonetarySummation | ram:InvoiceReferencedDocument
                 | ram:FormattedIssueDateTime[parent::ram:InvoiceReferencedDocument]
@@ -782,6 +801,10 @@
                 | ram:ApplicableTradeTax/ram:RateApplicablePercent
                 | ram:CategoryTradeTax/ram:TypeCode | ram:CategoryTradeTax/ram:CategoryCode
                 | ram:CategoryTradeTax/ram:RateApplicablePercent
+                | ram:SpecifiedLogisticsServiceCharge/ram:Description
+                | ram:SpecifiedLogisticsServiceCharge/ram:AppliedAmount
+                | ram:AppliedTradeTax/ram:TypeCode | ram:AppliedTradeTax/ram:CategoryCode
+                | ram:AppliedTradeTax/ram:RateApplicablePercent
                 | ram:ChargeIndicator/udt:Indicator | ram:SpecifiedTradeAllowanceCharge/ram:CalculationPercent
                 | ram:SpecifiedTradeAllowanceCharge/ram:BasisAmount | ram:SpecifiedTradeAllowanceCharge/ram:ActualAmount
                 | ram:SpecifiedTradeAllowanceCharge/ram:ReasonCode | ram:SpecifiedTradeAllowanceCharge/ram:Reason

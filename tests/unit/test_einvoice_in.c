@@ -782,8 +782,12 @@ static void facturx_extended(void **state)
     assert_xpath(c, "string(/c:invoice/c:line[3]/c:grossPrice)", "15.0000");
     assert_xpath(c, "string(/c:invoice/c:line[3]/c:extension//*[local-name()='AppliedTradeAllowanceCharge']/*[local-name()='ActualAmount'])",
                  "4.50");
-    assert_xpath(c, "string(/c:invoice/c:extension//*[local-name()='SpecifiedLogisticsServiceCharge']/*[local-name()='AppliedAmount'])",
-                 "15.00");
+    /* the logistics service charge (BT-X-272) is a document charge, counted in BT-108 */
+    assert_xpath(c, "string(/c:invoice/c:allowanceCharge[@kind='charge']/c:reason)", "Transportkosten: Frachbetrag");
+    assert_xpath(c, "string(/c:invoice/c:allowanceCharge[@kind='charge']/c:amount)", "15.00");
+    assert_xpath(c, "string(/c:invoice/c:allowanceCharge[@kind='charge']/c:tax/c:category)", "S");
+    assert_xpath(c, "string(/c:invoice/c:allowanceCharge[@kind='charge']/c:tax/c:ratePercent)", "19.00");
+    assert_xpath(c, "count(/c:invoice/c:extension//*[local-name()='SpecifiedLogisticsServiceCharge'])", "0");
     assert_xpath(c, "string(/c:invoice/c:extension/*[local-name()='ExchangedDocument']/*[local-name()='Name'])",
                  "KOSTENRECHNUNG");
     assert_xpath(c, "string(/c:invoice/c:totals/c:chargeTotal)", "15.00");

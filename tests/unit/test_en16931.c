@@ -1,9 +1,10 @@
 /* The EN 16931 calculation (gateway/en16931.h): a canonical invoice without amounts is
  * completed (two VAT rates, document allowance from a percent and a charge, a line allowance,
  * a price basis of 100, a quantity with 3 decimals, a credit line), every added value carries
- * computed="true" and the result is still valid canonical and passes the core rules; half-up
- * rounding at the second decimal for both signs; sent values are never changed and a wrong
- * one is a warning naming its rule; a value that is not a decimal is a finding. */
+ * computed="true" (a breakdown entry it creates too) and the result is still valid canonical and
+ * passes the core rules; half-up rounding at the second decimal for both signs; sent values are
+ * never changed and a wrong one, beyond the official tolerance, is a warning naming its rule;
+ * category O and third party payments; a value that is not a decimal is a finding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -87,6 +88,8 @@ static void completes_everything_that_is_missing(void **state)
     assert_xpath(d, "string(/c:invoice/c:tax[1]/c:basisAmount)", "-2.43");
     assert_xpath(d, "string(/c:invoice/c:tax[1]/c:amount)", "-0.46");
     assert_xpath(d, "string(/c:invoice/c:tax[1]/c:amount/@computed)", "true");
+    /* a breakdown entry it creates is marked as a whole */
+    assert_xpath(d, "count(/c:invoice/c:tax[@computed='true'])", "2");
     assert_xpath(d, "string(/c:invoice/c:tax[2]/c:ratePercent)", "7");
     assert_xpath(d, "string(/c:invoice/c:tax[2]/c:basisAmount)", "23.30");
     assert_xpath(d, "string(/c:invoice/c:tax[2]/c:amount)", "1.63");
@@ -183,8 +186,9 @@ static void a_wrong_sent_total_is_kept_and_named(void **state)
     assert_int_equal(o->nodesetval->nodeNr, 1);
     xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST "270.80");
     xmlXPathFreeObject(o);
+    /* 230.50 x 19 % = 43.80; 1.10 off is beyond BR-S-09's tolerance (less than 1) */
     o = xpath_eval(d, "/c:invoice/c:tax[1]/c:amount");
-    xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST "43.79");
+    xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST "42.70");
     xmlXPathFreeObject(o);
     o = xpath_eval(d, "//c:line[2]/c:lineAmount");
     xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST "15.90");
@@ -204,10 +208,81 @@ static void a_wrong_sent_total_is_kept_and_named(void **state)
             assert_non_null(strstr(f.items[i].where, "lineAmountTotal"));
         }
     assert_xpath(d, "string(//c:totals/c:lineAmountTotal)", "270.80");
-    assert_xpath(d, "string(/c:invoice/c:tax[1]/c:amount)", "43.79");
+    assert_xpath(d, "string(/c:invoice/c:tax[1]/c:amount)", "42.70");
     assert_xpath(d, "count(//*[@computed])", "0");
     /* BR-CO-13 is computed from the sent BT-106: 270.80 - 24.50 + 10.00 */
     assert_true(doc_findings_has(&f, "BR-CO-13"));
+    doc_findings_free(&f);
+    xmlFreeDoc(d);
+}
+
+/* A sent value within the tolerance of the official rule is no disagreement: less than 1 for
+ * a standard rated VAT amount (BR-S-09), 0.02 for a line net amount (Peppol R120). */
+static void official_tolerances(void **state)
+{
+    (void)state;
+    static const struct { const char *vat, *line; bool r120; } runs[] = {
+        { "43.79", "15.82", false },   /* 0.01 and 0.02 off */
+        { "44.79", "15.83", true },    /* 0.99 and 0.03 off */
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        xmlDocPtr d = load(CORPUS "invoice-xrechnung.xml");
+        xmlXPathObjectPtr o = xpath_eval(d, "/c:invoice/c:tax[1]/c:amount");
+        xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST runs[i].vat);
+        xmlXPathFreeObject(o);
+        o = xpath_eval(d, "//c:line[2]/c:lineAmount");
+        xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST runs[i].line);
+        xmlXPathFreeObject(o);
+        doc_findings f = { 0 };
+        complete_valid(d, &f);
+        assert_false(doc_findings_has(&f, "BR-S-09"));
+        assert_int_equal(doc_findings_has(&f, "PEPPOL-EN16931-R120"), runs[i].r120);
+        /* the totals are exact: BT-110 no longer matches the breakdown */
+        assert_true(doc_findings_has(&f, "BR-CO-14"));
+        doc_findings_free(&f);
+        xmlFreeDoc(d);
+    }
+}
+
+/* Categories other than S have one breakdown whatever the rate of their items: category O
+ * lines carry no rate, its breakdown may say 0 (XRechnung requires a rate there). A quantity
+ * with more than 9 decimals, all trailing zeros, is read. In the XRechnung extension third
+ * party payments (BT-DEX-002, kept in extension) are due too (BR-DEX-09). */
+static void category_o_and_third_party_payments(void **state)
+{
+    (void)state;
+    xmlDocPtr d = parse(HEAD
+        "<tax><category>O</category><ratePercent>0</ratePercent><basisAmount>150.00</basisAmount>"
+        "<amount>0.00</amount><exemptionReason>Nicht steuerbar</exemptionReason></tax>"
+        "<line><number>1</number><quantity unit='C62'>30.00000000000</quantity>"
+        "<netPrice>3.0000000000</netPrice><tax><category>O</category></tax></line>"
+        "<line><number>2</number><quantity unit='C62'>1</quantity><netPrice>60</netPrice>"
+        "<tax><category>O</category></tax></line>"
+        "<totals><prepaidAmount>10.00</prepaidAmount></totals>"
+        "<extension source='ubl'>"
+        "<cac:PrepaidPayment"
+        " xmlns:cac='urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2'"
+        " xmlns:cbc='urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2'>"
+        "<cbc:ID>MobilesBezahlen</cbc:ID><cbc:PaidAmount currencyID='EUR'>19.96</cbc:PaidAmount>"
+        "</cac:PrepaidPayment></extension></invoice>");
+    doc_findings f = { 0 };
+    complete_valid(d, &f);
+    if (f.count)
+        print_findings(&f);
+    assert_int_equal(f.count, 0);
+    assert_xpath(d, "string(//c:line[1]/c:lineAmount)", "90.00");
+    assert_xpath(d, "string(//c:totals/c:taxTotal)", "0.00");
+    /* 150.00 - 10.00 + 19.96 */
+    assert_xpath(d, "string(//c:totals/c:payableAmount)", "159.96");
+    doc_findings_free(&f);
+    /* a sent amount due without the third party payments is named by BR-DEX-09 */
+    xmlXPathObjectPtr o = xpath_eval(d, "//c:totals/c:payableAmount");
+    xmlNodeSetContent(o->nodesetval->nodeTab[0], BAD_CAST "140.00");
+    xmlXPathFreeObject(o);
+    char why[256] = "";
+    assert_int_equal(en16931_complete(d, &f, why, sizeof why), EDI_OK);
+    assert_true(doc_findings_has(&f, "BR-DEX-09"));
+    assert_false(doc_findings_has(&f, "BR-CO-16"));
     doc_findings_free(&f);
     xmlFreeDoc(d);
 }
@@ -266,6 +341,8 @@ int main(void)
         cmocka_unit_test(rounds_half_up_away_from_zero),
         cmocka_unit_test(a_complete_invoice_is_left_as_it_is),
         cmocka_unit_test(a_wrong_sent_total_is_kept_and_named),
+        cmocka_unit_test(official_tolerances),
+        cmocka_unit_test(category_o_and_third_party_payments),
         cmocka_unit_test(a_breakdown_is_completed_only_where_absent),
         cmocka_unit_test(a_value_that_is_not_a_decimal_is_a_finding),
         cmocka_unit_test(only_canonical_invoices),
