@@ -104,12 +104,19 @@ static bool xrechnung(const char *id, char *version, size_t version_n)
     return false;
 }
 
+/* Where the specification identifier (BT-24) stands in syntax `s`. */
+static const char *bt24_path(einvoice_syntax s)
+{
+    return s == EINVOICE_SYNTAX_CII
+               ? "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+               : "cbc:CustomizationID";
+}
+
 /* Classify the trimmed identifier in out->id for out->syntax. */
 static void classify(einvoice_kind *out, char *why, size_t why_n)
 {
     const bool cii = out->syntax == EINVOICE_SYNTAX_CII;
-    const char *where = cii ? "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
-                            : "cbc:CustomizationID";
+    const char *where = bt24_path(out->syntax);
     for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
         if (strcasecmp(out->id, known[i].id) != 0)
             continue;
@@ -200,10 +207,7 @@ edi_result einvoice_identify(xmlDocPtr doc, einvoice_kind *out, char *why, size_
         edi_say(why, why_n,
                 "the document has no specification identifier (BT-24, %s), so it does not say which "
                 "rules it follows (EN 16931, XRechnung, Peppol BIS 3, Factur-X); it is read as plain %s",
-                out->syntax == EINVOICE_SYNTAX_CII
-                    ? "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
-                    : "cbc:CustomizationID",
-                out->syntax == EINVOICE_SYNTAX_CII ? "CII" : "UBL");
+                bt24_path(out->syntax), out->syntax == EINVOICE_SYNTAX_CII ? "CII" : "UBL");
     } else if (n >= sizeof out->id) {
         edi_say(why, why_n,
                 "the specification identifier (BT-24) is %zu characters long, longer than any we know, so "

@@ -25,6 +25,18 @@ bool en16931_is(const xmlNode *n, const char *name)
            !strcmp((const char *)n->name, name);
 }
 
+xmlNodePtr en16931_invoice_root(xmlDocPtr invoice, const doc_findings *out, char *why,
+                                size_t why_n)
+{
+    xmlNodePtr root = invoice ? xmlDocGetRootElement(invoice) : NULL;
+    if (en16931_is(root, "invoice") && out)
+        return root;
+    edi_say(why, why_n, "%s", !out ? "there is no findings list to report into"
+            : "the document is not a canonical invoice (root invoice in "
+              MAPPING_CANONICAL_NS ")");
+    return NULL;
+}
+
 xmlNodePtr en16931_child(xmlNodePtr parent, const char *name)
 {
     for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
@@ -122,6 +134,22 @@ xmlNodePtr en16931_party(xmlNodePtr root, const char *role)
         if (en16931_text(p, "role", r, sizeof r) && !strcmp(r, role))
             return p;
     return NULL;
+}
+
+decimal en16931_abs(decimal d)
+{
+    if (d.units < 0)
+        d.units = -d.units;
+    return d;
+}
+
+bool en16931_within(decimal a, decimal b, decimal limit, bool inclusive)
+{
+    decimal diff;
+    if (decimal_sub(a, b, &diff) != EDI_OK)
+        return false;
+    int k = decimal_cmp(en16931_abs(diff), limit);
+    return inclusive ? k <= 0 : k < 0;
 }
 
 #define UBL_CAC "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -304,23 +332,6 @@ static vat_group *find_group(calc *c, const char *cat, bool has_rate, decimal ra
     return NULL;
 }
 
-static decimal dabs(decimal d)
-{
-    if (d.units < 0)
-        d.units = -d.units;
-    return d;
-}
-
-/* |a - b| <= limit (`inclusive`) or < limit. */
-static bool within(decimal a, decimal b, decimal limit, bool inclusive)
-{
-    decimal diff;
-    if (decimal_sub(a, b, &diff) != EDI_OK)
-        return false;
-    int k = decimal_cmp(dabs(diff), limit);
-    return inclusive ? k <= 0 : k < 0;
-}
-
 /* Add `amount` (negated when `subtract`) to the group of the VAT tax `tax`. */
 static void group_add(calc *c, xmlNodePtr tax, decimal amount, bool subtract, const char *where)
 {
@@ -384,7 +395,7 @@ static bool settle_allowance(calc *c, xmlNodePtr ac, const char *where, decimal 
     en16931_read ra = read_value(c, sent, NULL, where, "amount", amount);
     char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
     if (ra == EN16931_VALUE) {
-        if (can && !within(*amount, want, c->slack, true)) {
+        if (can && !en16931_within(*amount, want, c->slack, true)) {
             fmt_dec(*amount, a, sizeof a);
             fmt_dec(want, w, sizeof w);
             note(c, "PEPPOL-EN16931-R040", sent, where, "the amount was sent as %s but basis x "
@@ -452,7 +463,7 @@ static bool settle_line(calc *c, xmlNodePtr line, size_t index, decimal *sum)
     en16931_read ra = read_value(c, sent, NULL, where, "net amount (BT-131)", &amount);
     char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
     if (ra == EN16931_VALUE) {
-        if (can && !within(amount, want, c->slack, true)) {
+        if (can && !en16931_within(amount, want, c->slack, true)) {
             fmt_dec(amount, a, sizeof a);
             fmt_dec(want, w, sizeof w);
             note(c, "PEPPOL-EN16931-R120", sent, where, "the net amount (BT-131) was sent as %s "
@@ -571,7 +582,8 @@ static bool settle_breakdowns(calc *c, decimal *vat_sum)
                 g->matched = true;
                 round_money(g->basis, &expect);
             }
-            if (lenient ? !within(basis, expect, ONE, false) : decimal_cmp(basis, expect) != 0) {
+            if (lenient ? !en16931_within(basis, expect, ONE, false)
+                        : decimal_cmp(basis, expect) != 0) {
                 fmt_dec(basis, a, sizeof a);
                 fmt_dec(expect, w, sizeof w);
                 note(c, category_rule(cat, true), en16931_child(t, "basisAmount"), where,
@@ -584,7 +596,7 @@ static bool settle_breakdowns(calc *c, decimal *vat_sum)
         bool can = rb == EN16931_VALUE && rr != EN16931_NOT_DECIMAL &&
                    vat_of_basis(basis, has_rate, rate, &want);
         if (ra == EN16931_VALUE && can &&
-            (lenient ? !within(dabs(amount), dabs(want), ONE, false)
+            (lenient ? !en16931_within(en16931_abs(amount), en16931_abs(want), ONE, false)
                      : decimal_cmp(amount, want) != 0)) {
             fmt_dec(amount, a, sizeof a);
             fmt_dec(want, w, sizeof w);
@@ -748,13 +760,9 @@ static void complete_totals(calc *c, bool lines_ok, decimal line_sum)
 
 edi_result en16931_complete(xmlDocPtr invoice, doc_findings *out, char *why, size_t why_n)
 {
-    xmlNodePtr root = invoice ? xmlDocGetRootElement(invoice) : NULL;
-    if (!en16931_is(root, "invoice") || !out) {
-        edi_say(why, why_n, "%s", !out ? "there is no findings list to report into"
-                : "the document is not a canonical invoice (root invoice in "
-                  MAPPING_CANONICAL_NS ")");
+    xmlNodePtr root = en16931_invoice_root(invoice, out, why, why_n);
+    if (!root)
         return EDI_E_ARG;
-    }
     calc c = { .root = root, .out = out, .err = EDI_OK, .groups_ok = true };
     /* Peppol's tolerance for R040 and R120: 0.02, 0.5 for the forint. */
     char cur[8];

@@ -1,8 +1,9 @@
 /* en16931.h: the EN 16931 calculation of a canonical invoice (formats/canonical/canonical.xsd,
  * root `invoice`). It owns completing an invoice with the amounts its sender left out (line
  * net amounts, allowance and charge amounts, the VAT breakdown, the document totals) and
- * warning, by rule id, where a sent amount disagrees; plus the small reading helpers that the
- * rule checks (en16931_rules.h) share. All money is exact (decimal.h). */
+ * warning, by rule id, where a sent amount disagrees; plus the small helpers (reading the
+ * invoice, comparing amounts) that the rule checks (en16931_rules.h) share. All money is
+ * exact (decimal.h). */
 #ifndef EN16931_H
 #define EN16931_H
 
@@ -34,7 +35,12 @@
  * `out` is the caller's list (findings are appended). */
 edi_result en16931_complete(xmlDocPtr invoice, doc_findings *out, char *why, size_t why_n);
 
-/* ---- reading helpers shared with en16931_rules.c -------------------------------------- */
+/* ---- helpers shared with en16931_rules.c ---------------------------------------------- */
+
+/* The root of a canonical invoice, for en16931_complete and en16931_check: NULL, with the
+ * sentence in `why`, when `invoice` is not one or there is no findings list `out`. */
+xmlNodePtr en16931_invoice_root(xmlDocPtr invoice, const doc_findings *out, char *why,
+                                size_t why_n);
 
 /* True when `n` is the element `name` in the canonical namespace. */
 bool en16931_is(const xmlNode *n, const char *name);
@@ -56,6 +62,13 @@ typedef enum {
 } en16931_read;
 en16931_read en16931_decimal(xmlNodePtr el, const char *attr, decimal *out,
                              char *why, size_t why_n);
+
+/* |d|. */
+decimal en16931_abs(decimal d);
+
+/* True when |a - b| < limit, or |a - b| <= limit when `inclusive`; false when a - b cannot be
+ * computed. */
+bool en16931_within(decimal a, decimal b, decimal limit, bool inclusive);
 
 /* "line 2 (number 20)" for the line at 1-based position `index`. */
 void en16931_line_label(xmlNodePtr line, size_t index, char *buf, size_t n);

@@ -12,7 +12,6 @@
 
 #include "decimal.h"
 #include "en16931.h"
-#include "mapping.h"
 
 #define TEXT_MAX 1024
 
@@ -90,31 +89,22 @@ static void fmt(decimal d, char *buf, size_t n)
         snprintf(buf, n, "?");
 }
 
-static decimal dabs(decimal d)
+/* True when `parent` has a child `name` whose attribute `attr` is `value` and, when
+ * `with_text`, whose own text is not empty. */
+static bool has_child_where(xmlNodePtr parent, const char *name, const char *attr,
+                            const char *value, bool with_text)
 {
-    if (d.units < 0)
-        d.units = -d.units;
-    return d;
-}
-
-/* |a - b| < limit (strict) or <= limit (`inclusive`). */
-static bool within(decimal a, decimal b, decimal limit, bool inclusive)
-{
-    decimal diff;
-    if (decimal_sub(a, b, &diff) != EDI_OK)
-        return false;
-    int k = decimal_cmp(dabs(diff), limit);
-    return inclusive ? k <= 0 : k < 0;
+    char s[32];
+    for (xmlNodePtr e = en16931_child(parent, name); e; e = en16931_next(e, name))
+        if (en16931_text(e, attr, s, sizeof s) && !strcmp(s, value) &&
+            (!with_text || en16931_text(e, NULL, s, sizeof s)))
+            return true;
+    return false;
 }
 
 static bool party_has_id(xmlNodePtr party, const char *scheme)
 {
-    char s[32];
-    for (xmlNodePtr id = en16931_child(party, "id"); id; id = en16931_next(id, "id"))
-        if (en16931_text(id, "scheme", s, sizeof s) && !strcmp(s, scheme) &&
-            en16931_text(id, NULL, s, sizeof s))
-            return true;
-    return false;
+    return has_child_where(party, "id", "scheme", scheme, true);
 }
 
 static bool party_has_address(xmlNodePtr party)
@@ -140,12 +130,7 @@ static bool has_date(xmlNodePtr parent, const char *role, char *buf, size_t n)
 
 static bool has_reference(xmlNodePtr parent, const char *kind)
 {
-    char k[32];
-    for (xmlNodePtr r = en16931_child(parent, "reference"); r; r = en16931_next(r, "reference"))
-        if (en16931_text(r, "kind", k, sizeof k) && !strcmp(k, kind) &&
-            en16931_text(r, NULL, k, sizeof k))
-            return true;
-    return false;
+    return has_child_where(parent, "reference", "kind", kind, true);
 }
 
 /* The invoice type code BT-3: type/@code, else 380 for invoice and 381 for credit_note. */
@@ -594,8 +579,8 @@ static void check_breakdowns(chk *c, const vat_view *v)
                  ar.units == 0;
         else
             ok = !b->has_basis ||
-                 (decimal_muldiv(dabs(b->basis), b->rate, HUNDRED, 2, &want) == EDI_OK &&
-                  within(dabs(b->amount), want, ONE_UNIT, false));
+                 (decimal_muldiv(en16931_abs(b->basis), b->rate, HUNDRED, 2, &want) == EDI_OK &&
+                  en16931_within(en16931_abs(b->amount), want, ONE_UNIT, false));
         if (!ok) {
             decimal expect = ZERO;
             if (b->has_rate && b->has_basis)
@@ -756,7 +741,7 @@ static void check_category(chk *c, const category_rules *r, const vat_view *v)
         decimal sum = category_sum(v, r->category, r->standard, b->rate, &found);
         if (b->has_basis) {
             rid(id, sizeof id, r, 8);
-            bool ok = r->standard ? found && within(b->basis, sum, ONE_UNIT, false)
+            bool ok = r->standard ? found && en16931_within(b->basis, sum, ONE_UNIT, false)
                                   : decimal_cmp(b->basis, sum) == 0;
             if (!ok) {
                 fmt(b->basis, a, sizeof a);
@@ -772,8 +757,8 @@ static void check_category(chk *c, const category_rules *r, const vat_view *v)
             bool ok;
             if (r->standard)
                 ok = !b->has_basis || !b->has_rate ||
-                     (decimal_muldiv(dabs(b->basis), b->rate, HUNDRED, 2, &want) == EDI_OK &&
-                      within(dabs(b->amount), want, ONE_UNIT, false));
+                     (decimal_muldiv(en16931_abs(b->basis), b->rate, HUNDRED, 2, &want) == EDI_OK &&
+                      en16931_within(en16931_abs(b->amount), want, ONE_UNIT, false));
             else
                 ok = b->amount.units == 0;
             if (!ok) {
@@ -1191,10 +1176,8 @@ static void check_xrechnung(chk *c, const vat_view *v)
         WARN(c, "BR-DE-26", c->root, "document", "a corrected invoice (384) should reference "
              "the invoice it corrects (BG-3).");
     size_t i = 0;
-    bool direct_debit = false, creditor = false;
-    char s[32];
-    for (xmlNodePtr id = en16931_child(c->seller, "id"); id; id = en16931_next(id, "id"))
-        creditor |= en16931_text(id, "agency", s, sizeof s) && !strcmp(s, "SEPA");
+    bool direct_debit = false;
+    bool creditor = has_child_where(c->seller, "id", "agency", "SEPA", false);
     for (xmlNodePtr pm = en16931_child(c->root, "paymentMeans"); pm;
          pm = en16931_next(pm, "paymentMeans")) {
         en16931_text(pm, "code", code, sizeof code);
@@ -1239,8 +1222,7 @@ static void check_xrechnung(chk *c, const vat_view *v)
             ERROR(c, "BR-DE-31", pm, where, "a direct debit (BG-19) needs the debited account "
                   "identifier (BT-91).");
     }
-    for (xmlNodePtr id = en16931_child(c->payee, "id"); id; id = en16931_next(id, "id"))
-        creditor |= en16931_text(id, "agency", s, sizeof s) && !strcmp(s, "SEPA");
+    creditor |= has_child_where(c->payee, "id", "agency", "SEPA", false);
     if (direct_debit && !creditor)
         ERROR(c, "BR-DE-30", c->root, "payment", "a direct debit (BG-19) needs the bank "
               "assigned creditor identifier (BT-90).");
@@ -1261,7 +1243,7 @@ static void check_peppol_allowance(chk *c, xmlNodePtr ac, const char *where, dec
         PEPPOL(c, "PEPPOL-EN16931-R042", ac, where, "a basis amount is given without the "
                "percent; send both or neither.");
     if (kp && kb && decimal_muldiv(base, pct, HUNDRED, 9, &want) == EDI_OK &&
-        !within(amount, want, slack, true)) {
+        !en16931_within(amount, want, slack, true)) {
         char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
         fmt(amount, a, sizeof a);
         round2(want, &want);
@@ -1304,7 +1286,7 @@ static void check_peppol_line(chk *c, xmlNodePtr line, size_t index, decimal sla
     if (c->peppol_bis && round2(allow, &allow) && round2(charge, &charge) &&
         decimal_muldiv(q, p, basis, 9, &want) == EDI_OK &&
         decimal_add(want, charge, &want) == EDI_OK && decimal_sub(want, allow, &want) == EDI_OK &&
-        !within(amount, want, slack, true)) {
+        !en16931_within(amount, want, slack, true)) {
         char a[DECIMAL_TEXT_MAX], w[DECIMAL_TEXT_MAX];
         fmt(amount, a, sizeof a);
         round2(want, &want);
@@ -1395,13 +1377,9 @@ static void check_peppol(chk *c, bool bis)
 edi_result en16931_check(xmlDocPtr invoice, unsigned rulesets, doc_findings *out,
                          char *why, size_t why_n)
 {
-    xmlNodePtr root = invoice ? xmlDocGetRootElement(invoice) : NULL;
-    if (!en16931_is(root, "invoice") || !out) {
-        edi_say(why, why_n, "%s", !out ? "there is no findings list to report into"
-                : "the document is not a canonical invoice (root invoice in "
-                  MAPPING_CANONICAL_NS ")");
+    xmlNodePtr root = en16931_invoice_root(invoice, out, why, why_n);
+    if (!root)
         return EDI_E_ARG;
-    }
     chk c = { .root = root, .sets = rulesets, .out = out, .err = EDI_OK };
     c.seller = en16931_party(root, "supplier");
     c.buyer = en16931_party(root, "buyer");

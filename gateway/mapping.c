@@ -278,32 +278,86 @@ edi_result mapping_parse_xml(const char *buf, size_t len, xmlDocPtr *out, char *
 
 /* ==== the context ================================================================= */
 
-typedef struct {
-    char *path;
-    xsltStylesheetPtr style;
-} cached_style;
-
-typedef struct {
-    char *path;
-    xmlDocPtr doc;               /* kept while the schema lives: it points into it */
-    xmlSchemaPtr schema;
-} cached_schema;
-
+/* One cache of the context: each entry a key (a file path, or a module's key) and what was
+ * made from it, freed with the entry's free_fn when the context goes. */
 typedef struct {
     char *key;
     void *data;
     void (*free_fn)(void *);
-} cached_data;
+} cache_entry;
+
+typedef struct {
+    cache_entry *v;
+    size_t n, cap;
+} cache;
+
+/* The data kept under `key`, or NULL. */
+static void *cache_find(const cache *c, const char *key)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->v[i].key, key) == 0)
+            return c->v[i].data;
+    return NULL;
+}
+
+/* Keep `data` under `key`; the cache owns it from now on, also when this fails with
+ * EDI_E_NOMEM (it is then freed at once). */
+static edi_result cache_add(cache *c, const char *key, void *data, void (*free_fn)(void *))
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4;
+        cache_entry *grown = realloc(c->v, cap * sizeof *grown);
+        if (!grown) {
+            free_fn(data);
+            return EDI_E_NOMEM;
+        }
+        c->v = grown;
+        c->cap = cap;
+    }
+    char *k = strdup(key);
+    if (!k) {
+        free_fn(data);
+        return EDI_E_NOMEM;
+    }
+    c->v[c->n++] = (cache_entry){ k, data, free_fn };
+    return EDI_OK;
+}
+
+static void cache_free(cache *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].key);
+        c->v[i].free_fn(c->v[i].data);
+    }
+    free(c->v);
+}
+
+/* A compiled schema and the document it was compiled from (it points into it); either may
+ * be NULL while it is being made. */
+typedef struct {
+    xmlDocPtr doc;
+    xmlSchemaPtr schema;
+} compiled_schema;
+
+static void free_style(void *style)
+{
+    xsltFreeStylesheet(style);
+}
+
+static void free_schema(void *p)
+{
+    compiled_schema *cs = p;
+    xmlSchemaFree(cs->schema);
+    xmlFreeDoc(cs->doc);
+    free(cs);
+}
 
 struct mapping_ctx {
     char *schema_path;
     xsltSecurityPrefsPtr prefs;
-    cached_style *styles;
-    size_t n_styles, cap_styles;
-    cached_schema *schemas;
-    size_t n_schemas, cap_schemas;
-    cached_data *data;
-    size_t n_data, cap_data;
+    cache styles;    /* path -> xsltStylesheetPtr */
+    cache schemas;   /* path -> compiled_schema */
+    cache data;      /* mapping_cache_put */
 };
 
 mapping_ctx *mapping_new(const char *schema_path)
@@ -331,22 +385,9 @@ void mapping_free(mapping_ctx *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n_styles; i++) {
-        free(m->styles[i].path);
-        xsltFreeStylesheet(m->styles[i].style);
-    }
-    free(m->styles);
-    for (size_t i = 0; i < m->n_schemas; i++) {
-        free(m->schemas[i].path);
-        xmlSchemaFree(m->schemas[i].schema);
-        xmlFreeDoc(m->schemas[i].doc);
-    }
-    free(m->schemas);
-    for (size_t i = 0; i < m->n_data; i++) {
-        free(m->data[i].key);
-        m->data[i].free_fn(m->data[i].data);
-    }
-    free(m->data);
+    cache_free(&m->styles);
+    cache_free(&m->schemas);
+    cache_free(&m->data);
     if (m->prefs)
         xsltFreeSecurityPrefs(m->prefs);
     free(m->schema_path);
@@ -355,33 +396,14 @@ void mapping_free(mapping_ctx *m)
 
 void *mapping_cache_get(mapping_ctx *m, const char *key)
 {
-    for (size_t i = 0; m && key && i < m->n_data; i++)
-        if (strcmp(m->data[i].key, key) == 0)
-            return m->data[i].data;
-    return NULL;
+    return m && key ? cache_find(&m->data, key) : NULL;
 }
 
 edi_result mapping_cache_put(mapping_ctx *m, const char *key, void *data, void (*free_fn)(void *))
 {
     if (!m || !key || !data || !free_fn)
         return EDI_E_ARG;
-    char *k = NULL;
-    if (m->n_data == m->cap_data) {
-        size_t cap = m->cap_data ? m->cap_data * 2 : 4;
-        cached_data *d = realloc(m->data, cap * sizeof *d);
-        if (!d) {
-            free_fn(data);
-            return EDI_E_NOMEM;
-        }
-        m->data = d;
-        m->cap_data = cap;
-    }
-    if (!(k = strdup(key))) {
-        free_fn(data);
-        return EDI_E_NOMEM;
-    }
-    m->data[m->n_data++] = (cached_data){ k, data, free_fn };
-    return EDI_OK;
+    return cache_add(&m->data, key, data, free_fn);
 }
 
 edi_result mapping_stylesheet(mapping_ctx *m, const char *path, xsltStylesheetPtr *out,
@@ -389,22 +411,9 @@ edi_result mapping_stylesheet(mapping_ctx *m, const char *path, xsltStylesheetPt
 {
     if (!m || !path || !out)
         return EDI_E_ARG;
-    *out = NULL;
-    for (size_t i = 0; i < m->n_styles; i++)
-        if (!strcmp(m->styles[i].path, path)) {
-            *out = m->styles[i].style;
-            return EDI_OK;
-        }
-    if (m->n_styles == m->cap_styles) {
-        size_t cap = m->cap_styles ? m->cap_styles * 2 : 4;
-        cached_style *grown = realloc(m->styles, cap * sizeof *grown);
-        if (!grown) {
-            edi_say(why, why_n, "out of memory");
-            return EDI_E_NOMEM;
-        }
-        m->styles = grown;
-        m->cap_styles = cap;
-    }
+    *out = cache_find(&m->styles, path);
+    if (*out)
+        return EDI_OK;
     char reason[400] = "";
     xmlDocPtr doc = NULL;
     edi_result r = edi_xml_parse_file(path, &doc, reason, sizeof reason);
@@ -416,21 +425,17 @@ edi_result mapping_stylesheet(mapping_ctx *m, const char *path, xsltStylesheetPt
      * directory instead of the stylesheet's own folder. */
     if (!doc->URL)
         doc->URL = xmlStrdup(BAD_CAST path);
-    char *key = strdup(path);
-    if (!key) {
-        xmlFreeDoc(doc);
-        edi_say(why, why_n, "out of memory");
-        return EDI_E_NOMEM;
-    }
     xsltStylesheetPtr style = xsltParseStylesheetDoc(doc);
     if (!style) {
         /* libxslt takes the document only when it compiles it. */
         xmlFreeDoc(doc);
-        free(key);
         edi_say(why, why_n, "%s is not a usable XSLT stylesheet (libxslt's reasons are above)", path);
         return EDI_E_XML;
     }
-    m->styles[m->n_styles++] = (cached_style){ key, style };
+    if (cache_add(&m->styles, path, style, free_style) != EDI_OK) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
     *out = style;
     return EDI_OK;
 }
@@ -545,55 +550,64 @@ static void keep_first_error(void *ctx, xmlErrorPtr e)
 static edi_result schema_get(mapping_ctx *m, const char *path, xmlSchemaPtr *out, char *why,
                              size_t why_n)
 {
-    for (size_t i = 0; i < m->n_schemas; i++)
-        if (strcmp(m->schemas[i].path, path) == 0) {
-            *out = m->schemas[i].schema;
-            return EDI_OK;
-        }
-    if (m->n_schemas == m->cap_schemas) {
-        size_t cap = m->cap_schemas ? m->cap_schemas * 2 : 4;
-        cached_schema *s = realloc(m->schemas, cap * sizeof *s);
-        if (!s) {
-            edi_say(why, why_n, "out of memory");
-            return EDI_E_NOMEM;
-        }
-        m->schemas = s;
-        m->cap_schemas = cap;
+    const compiled_schema *kept = cache_find(&m->schemas, path);
+    if (kept) {
+        *out = kept->schema;
+        return EDI_OK;
     }
-    cached_schema c = { .path = strdup(path) };
-    if (!c.path) {
+    compiled_schema *c = calloc(1, sizeof *c);
+    if (!c) {
         edi_say(why, why_n, "out of memory");
         return EDI_E_NOMEM;
     }
     char reason[400] = "";
-    edi_result r = edi_xml_parse_file(path, &c.doc, reason, sizeof reason);
+    edi_result r = edi_xml_parse_file(path, &c->doc, reason, sizeof reason);
     if (r != EDI_OK) {
         edi_say(why, why_n, "the schema %s cannot be read: %s", path, reason);
-        free(c.path);
+        free_schema(c);
         return r == EDI_E_NOMEM ? r : EDI_E_IO;
     }
-    if (!c.doc->URL)
-        c.doc->URL = xmlStrdup(BAD_CAST path);
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewDocParserCtxt(c.doc);
+    if (!c->doc->URL)
+        c->doc->URL = xmlStrdup(BAD_CAST path);
+    xmlSchemaParserCtxtPtr pc = xmlSchemaNewDocParserCtxt(c->doc);
     if (!pc) {
         edi_say(why, why_n, "out of memory");
-        xmlFreeDoc(c.doc);
-        free(c.path);
+        free_schema(c);
         return EDI_E_NOMEM;
     }
     first_error fe = { .have = false };
     xmlSchemaSetParserStructuredErrors(pc, keep_first_error, &fe);
-    c.schema = xmlSchemaParse(pc);
+    c->schema = xmlSchemaParse(pc);
     xmlSchemaFreeParserCtxt(pc);
-    if (!c.schema) {
+    if (!c->schema) {
         edi_say(why, why_n, "the schema %s is not usable: line %d: %s", path, fe.line,
                 fe.have ? fe.text : "unknown error");
-        xmlFreeDoc(c.doc);
-        free(c.path);
+        free_schema(c);
         return EDI_E_IO;
     }
-    m->schemas[m->n_schemas++] = c;
-    *out = c.schema;
+    xmlSchemaPtr schema = c->schema;
+    if (cache_add(&m->schemas, path, c, free_schema) != EDI_OK) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
+    *out = schema;
+    return EDI_OK;
+}
+
+/* A validation context for the schema at `path` (see schema_get); the caller frees it with
+ * xmlSchemaFreeValidCtxt. */
+static edi_result validator(mapping_ctx *m, const char *path, xmlSchemaValidCtxtPtr *out,
+                            char *why, size_t why_n)
+{
+    xmlSchemaPtr schema;
+    edi_result r = schema_get(m, path, &schema, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    *out = xmlSchemaNewValidCtxt(schema);
+    if (!*out) {
+        edi_say(why, why_n, "out of memory");
+        return EDI_E_NOMEM;
+    }
     return EDI_OK;
 }
 
@@ -601,15 +615,10 @@ edi_result mapping_validate(mapping_ctx *m, xmlDocPtr doc, char *why, size_t why
 {
     if (!m || !doc)
         return EDI_E_ARG;
-    xmlSchemaPtr schema;
-    edi_result r = schema_get(m, m->schema_path, &schema, why, why_n);
+    xmlSchemaValidCtxtPtr vc;
+    edi_result r = validator(m, m->schema_path, &vc, why, why_n);
     if (r != EDI_OK)
         return r;
-    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-    if (!vc) {
-        edi_say(why, why_n, "out of memory");
-        return EDI_E_NOMEM;
-    }
     first_error fe = { .have = false };
     xmlSchemaSetValidStructuredErrors(vc, keep_first_error, &fe);
     int rc = xmlSchemaValidateDoc(vc, doc);
@@ -658,15 +667,10 @@ edi_result mapping_schema_check(mapping_ctx *m, const char *xsd_path, xmlDocPtr 
 {
     if (!m || !xsd_path || !doc || !out)
         return EDI_E_ARG;
-    xmlSchemaPtr schema;
-    edi_result r = schema_get(m, xsd_path, &schema, why, why_n);
+    xmlSchemaValidCtxtPtr vc;
+    edi_result r = validator(m, xsd_path, &vc, why, why_n);
     if (r != EDI_OK)
         return r;
-    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-    if (!vc) {
-        edi_say(why, why_n, "out of memory");
-        return EDI_E_NOMEM;
-    }
     finding_sink sink = { out, sev, rule ? rule : "XSD", EDI_OK };
     xmlSchemaSetValidStructuredErrors(vc, add_schema_error, &sink);
     int rc = xmlSchemaValidateDoc(vc, doc);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "mapping_fixture.h"
 #include "partner.h"
 
 #define ROOT GATEWAY_FORMATS_DIR "/.."
@@ -24,37 +25,8 @@
 #define PARTNER_XSD ROOT "/partners/partner.xsd"
 #define XRECHNUNG_UBL ROOT "/tests/corpus/einvoice/xrechnung/01.01a-INVOICE_ubl.xml"
 
-typedef struct {
-    char *p;
-    size_t len;
-} file;
-
-static file slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    file out = { NULL, 0 };
-    size_t cap = 0;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (out.len + n + 1 > cap) {
-            cap = (out.len + n + 1) * 2;
-            out.p = realloc(out.p, cap);
-            assert_non_null(out.p);
-        }
-        memcpy(out.p + out.len, chunk, n);
-        out.len += n;
-    }
-    fclose(f);
-    assert_non_null(out.p);
-    out.p[out.len] = '\0';
-    return out;
-}
-
 /* Remove from the first `from` to the end of the next `to` in f; the text must hold both. */
-static void cut(file *f, const char *from, const char *to)
+static void cut(edi_buf *f, const char *from, const char *to)
 {
     char *a = strstr(f->p, from);
     assert_non_null(a);
@@ -103,10 +75,10 @@ static int teardown(void **state)
 static convert_status run_file(fixture *fx, const char *path, convert_target t,
                                const convert_options *o)
 {
-    file in = slurp(path);
+    edi_buf in = mf_read(path);
     convert_status s = convert_run(fx->e, in.p, in.len, t, o, &fx->out, &fx->f, fx->why,
                                    sizeof fx->why);
-    free(in.p);
+    edi_buf_free(&in);
     return s;
 }
 
@@ -169,11 +141,11 @@ static void invoic_from_an_invoice(void **state)
     fixture *fx = *state;
     /* The fixture as it is: a delivery party name of 36 characters continues in the next
      * NAD component, and the EN 16931 allowance reason 95 becomes 7161 DI. */
-    file in = slurp(CANON "/einvoice-out-standard.xml");
+    edi_buf in = mf_read(CANON "/einvoice-out-standard.xml");
     convert_options o = { .datetime = "20261126:1000", .control_ref = "INV7" };
     convert_status s = convert_run(fx->e, in.p, in.len, CONVERT_TO_INVOIC, &o, &fx->out, &fx->f,
                                    fx->why, sizeof fx->why);
-    free(in.p);
+    edi_buf_free(&in);
     if (s != CONVERT_DONE)
         fail_msg("invoic: %d: %s", (int)s, fx->why);
     assert_int_equal(fx->out.count, 1);
@@ -253,7 +225,7 @@ static void strict_opentrans_refused(void **state)
 static void invoice_breaking_rules_refused(void **state)
 {
     fixture *fx = *state;
-    file in = slurp(CANON "/invoice-xrechnung.xml");
+    edi_buf in = mf_read(CANON "/invoice-xrechnung.xml");
     /* Without the buyer reference (Leitweg-ID) XRechnung is broken (BR-DE-15). */
     cut(&in, "<reference kind=\"buyer_reference\">", "</reference>");
     convert_status s = convert_run(fx->e, in.p, in.len, CONVERT_TO_XRECHNUNG_UBL, NULL, &fx->out,
@@ -267,7 +239,7 @@ static void invoice_breaking_rules_refused(void **state)
     doc_findings_free(&fx->f);
     s = convert_run(fx->e, in.p, in.len, CONVERT_TO_HTML, NULL, &fx->out, &fx->f, fx->why,
                     sizeof fx->why);
-    free(in.p);
+    edi_buf_free(&in);
     assert_int_equal(s, CONVERT_DONE);
     assert_int_equal(fx->out.count, 1);
 }
@@ -351,7 +323,7 @@ static void refused_inputs(void **state)
 static void check_invoice_rules(void **state)
 {
     fixture *fx = *state;
-    file in = slurp(XRECHNUNG_UBL);
+    edi_buf in = mf_read(XRECHNUNG_UBL);
     const char *used = NULL;
     assert_int_equal(convert_check_invoice(fx->e, in.p, in.len, CONVERT_RULES_DEFAULT, NULL, &fx->f,
                                            &used, fx->why, sizeof fx->why), CONVERT_DONE);
@@ -361,22 +333,22 @@ static void check_invoice_rules(void **state)
                                            &used, fx->why, sizeof fx->why), CONVERT_FINDINGS);
     assert_string_equal(used, "en16931+peppol");
     assert_true(doc_findings_has(&fx->f, "PEPPOL-EN16931-R004"));
-    free(in.p);
+    edi_buf_free(&in);
     doc_findings_free(&fx->f);
     /* A canonical invoice without BT-24 breaks BR-01. */
-    in = slurp(CANON "/invoice-xrechnung.xml");
+    in = mf_read(CANON "/invoice-xrechnung.xml");
     cut(&in, "<specification>", "</specification>");
     assert_int_equal(convert_check_invoice(fx->e, in.p, in.len, CONVERT_RULES_DEFAULT, NULL, &fx->f,
                                            &used, fx->why, sizeof fx->why), CONVERT_FINDINGS);
     assert_string_equal(used, "en16931");
     assert_true(doc_findings_has(&fx->f, "BR-01"));
-    free(in.p);
+    edi_buf_free(&in);
     /* An order is no invoice. */
-    in = slurp(CANON "/edifact-out-orders.xml");
+    in = mf_read(CANON "/edifact-out-orders.xml");
     assert_int_equal(convert_check_invoice(fx->e, in.p, in.len, CONVERT_RULES_DEFAULT, NULL, &fx->f,
                                            &used, fx->why, sizeof fx->why), CONVERT_REFUSED);
     assert_contains(fx->why, "invoice check reads");
-    free(in.p);
+    edi_buf_free(&in);
 }
 
 int main(void)

@@ -31,11 +31,8 @@
 #include "edi_buf.h"
 #include "edi_directory.h"
 #include "edi_xml.h"
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define XSLT GATEWAY_FORMATS_DIR "/../xslt/"
 #define CORPUS GATEWAY_FORMATS_DIR "/../tests/corpus/canonical/"
 #define MSG "/e:edifact/e:interchange/e:message"
 
@@ -46,17 +43,15 @@ static int setup(void **state)
 {
     (void)state;
     directory = edi_directory_open(GATEWAY_FORMATS_DIR "/edifact");
-    mapping = mapping_new(SCHEMA);
+    mapping = mapping_new(MF_SCHEMA);
     return directory && mapping ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    mapping_free(mapping);
     edi_directory_free(directory);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
+    mf_mapping_free(mapping);
     return 0;
 }
 
@@ -120,15 +115,7 @@ static edi_buf read_fixture(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s%s", CORPUS, name);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        fail_msg("cannot open %s", path);
-    edi_buf b = { 0 };
-    edi_result r = edi_buf_read_fd(&b, fd, (size_t)1 << 20);
-    close(fd);
-    if (r != EDI_OK)
-        fail_msg("%s: %s", path, edi_result_str(r));
-    return b;
+    return mf_read(path);
 }
 
 /* A canonical fixture, parsed as the gateway parses user XML and valid against the schema
@@ -136,14 +123,9 @@ static edi_buf read_fixture(const char *name)
 static xmlDocPtr load_canonical(const char *name)
 {
     edi_buf b = read_fixture(name);
-    char why[768] = "";
-    xmlDocPtr doc = NULL;
-    edi_result r = mapping_parse_xml(b.p, b.len, &doc, why, sizeof why);
+    xmlDocPtr doc = mf_parse(b.p, b.len, name);
     edi_buf_free(&b);
-    if (r != EDI_OK)
-        fail_msg("%s: %s", name, why);
-    if (mapping_validate(mapping, doc, why, sizeof why) != EDI_OK)
-        fail_msg("%s is not a valid canonical document: %s", name, why);
+    mf_assert_canonical(mapping, doc, name);
     return doc;
 }
 
@@ -151,13 +133,8 @@ static xmlDocPtr load_canonical(const char *name)
 static edi_result transform(const char *xsl, xmlDocPtr doc, params *p, xmlDocPtr *tree,
                             char *why, size_t why_n)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s%s", XSLT, xsl);
-    xsltStylesheetPtr style = NULL;
-    edi_result r = mapping_stylesheet(mapping, path, &style, why, why_n);
-    if (r != EDI_OK)
-        fail_msg("%s", why);
-    return mapping_apply(mapping, style, doc, p ? p->list : NULL, tree, NULL, 0, why, why_n);
+    return mapping_apply(mapping, mf_stylesheet(mapping, xsl), doc, p ? p->list : NULL, tree, NULL,
+                         0, why, why_n);
 }
 
 /* An element that carries no value anywhere below it: the serializer drops it when it is

@@ -21,17 +21,10 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-#include <libxslt/xslt.h>
-#include <libxslt/xsltutils.h>
 
 #include "einvoice.h"
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define XSLT_DIR GATEWAY_FORMATS_DIR "/../xslt/"
 #define CORPUS GATEWAY_FORMATS_DIR "/../tests/corpus/einvoice/"
 
 static mapping_ctx *mapping;
@@ -40,85 +33,29 @@ static xsltStylesheetPtr style_cii;
 
 static int setup(void **state)
 {
-    (void)state;
-    char why[512];
-    mapping = mapping_new(SCHEMA);
-    if (!mapping)
-        return -1;
-    const char *names[2] = {einvoice_stylesheet(EINVOICE_SYNTAX_UBL_INVOICE),
-                            einvoice_stylesheet(EINVOICE_SYNTAX_CII)};
-    xsltStylesheetPtr *styles[2] = {&style_ubl, &style_cii};
-    for (int i = 0; i < 2; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s%s", XSLT_DIR, names[i]);
-        if (mapping_stylesheet(mapping, path, styles[i], why, sizeof why) != EDI_OK) {
-            fprintf(stderr, "%s: %s\n", path, why);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mapping_free(mapping);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
-    return 0;
+    *state = mapping = mf_mapping_new(einvoice_stylesheet(EINVOICE_SYNTAX_UBL_INVOICE), &style_ubl,
+                                      einvoice_stylesheet(EINVOICE_SYNTAX_CII), &style_cii, NULL);
+    return mapping ? 0 : -1;
 }
 
 /* ---- reading and mapping ------------------------------------------------------------ */
-
-/* The whole file (caller frees), or NULL when it cannot be read. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
-static xmlDocPtr parse_mem(const char *buf, size_t len, const char *name)
-{
-    char why[512] = "";
-    xmlDocPtr doc = NULL;
-    if (mapping_parse_xml(buf, len, &doc, why, sizeof why) != EDI_OK)
-        fail_msg("%s: not parsed: %s", name, why);
-    return doc;
-}
 
 /* The sample `rel` (its path in ../shared/corpus/einvoice/samples) from the copies here:
  * the XRechnung test suite sits flat in xrechnung/. NULL when it is not there. */
 static xmlDocPtr parse_sample(const char *rel, bool *copied)
 {
     char path[1024];
-    size_t len = 0;
     const char *slash = strrchr(rel, '/');
     if (strncmp(rel, "xrechnung-testsuite/", 20) == 0 && slash)
         snprintf(path, sizeof path, "%sxrechnung/%s", CORPUS, slash + 1);
     else
         snprintf(path, sizeof path, "%s%s", CORPUS, rel);
-    char *buf = read_file(path, &len);
-    *copied = buf != NULL;
-    if (!buf)
+    edi_buf b;
+    *copied = mf_try_read(path, &b);
+    if (!*copied)
         return NULL;
-    xmlDocPtr doc = parse_mem(buf, len, rel);
-    free(buf);
+    xmlDocPtr doc = mf_parse(b.p, b.len, rel);
+    edi_buf_free(&b);
     return doc;
 }
 
@@ -129,15 +66,7 @@ static xmlDocPtr map_kind(xmlDocPtr src, const einvoice_kind *k, const char *nam
     const char *sheet = einvoice_stylesheet(k->syntax);
     assert_non_null(sheet);
     xsltStylesheetPtr style = strcmp(sheet, "cii-invoice-to-canonical.xsl") == 0 ? style_cii : style_ubl;
-    char why[1024] = "";
-    xmlDocPtr out = NULL;
-    if (mapping_apply(mapping, style, src, NULL, &out, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("%s: the transformation failed: %s", name, why);
-    if (mapping_validate(mapping, out, why, sizeof why) != EDI_OK) {
-        xmlFreeDoc(out);
-        fail_msg("%s: the canonical invoice is not valid: %s", name, why);
-    }
-    return out;
+    return mf_map(mapping, style, src, name);
 }
 
 static xmlDocPtr identify_and_map(xmlDocPtr src, einvoice_kind *k, const char *name)
@@ -157,36 +86,7 @@ static xmlDocPtr map_corpus(const char *rel, xmlDocPtr *src, einvoice_kind *k)
     return identify_and_map(*src, k, rel);
 }
 
-/* ---- XPath on the source ------------------------------------------------------------ */
-
-/* string(expr) over a UBL/CII source or the canonical result (prefixes cbc, cac, rsm, ram,
- * udt, qdt, c); the caller frees. */
-static char *sx(xmlDocPtr doc, const char *expr)
-{
-    xmlXPathContextPtr x = xmlXPathNewContext(doc);
-    assert_non_null(x);
-    static const char *const ns[][2] = {
-        {"cbc", "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"},
-        {"cac", "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"},
-        {"rsm", "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"},
-        {"ram", "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"},
-        {"udt", "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"},
-        {"qdt", "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"},
-        {"c", MAPPING_CANONICAL_NS},
-    };
-    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
-        assert_int_equal(xmlXPathRegisterNs(x, BAD_CAST ns[i][0], BAD_CAST ns[i][1]), 0);
-    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, x);
-    xmlXPathFreeContext(x);
-    if (!o)
-        fail_msg("bad XPath %s", expr);
-    xmlChar *s = xmlXPathCastToString(o);
-    xmlXPathFreeObject(o);
-    char *copy = strdup((const char *)s);
-    xmlFree(s);
-    assert_non_null(copy);
-    return copy;
-}
+/* ---- source values against canonical values ---------------------------------------- */
 
 /* The documented rule of both stylesheets for decimals, in place: a leading plus sign is
  * dropped, ".5" becomes "0.5" and "5." becomes "5". Other text is left alone. */
@@ -210,11 +110,11 @@ static void dec_norm(char *s)
  * string(canon_expr) on the canonical invoice. */
 static void same(xmlDocPtr src, const char *src_expr, xmlDocPtr c, const char *canon_expr, const char *name)
 {
-    char *want = sx(src, src_expr);
+    char *want = xpath_string(src, src_expr);
     want = realloc(want, strlen(want) + 2); /* room for the 0 of ".5" */
     assert_non_null(want);
     dec_norm(want);
-    char *got = sx(c, canon_expr);
+    char *got = xpath_string(c, canon_expr);
     if (strcmp(want, got) != 0) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s: %s is \"%s\" in the source, but %s is \"%s\"", name, src_expr,
@@ -287,7 +187,7 @@ static void check_generic(xmlDocPtr src, xmlDocPtr c, const einvoice_kind *k, co
     same(src, p->lines, c, "count(/c:invoice/c:line)", name);
     snprintf(e, sizeof e, "count(%s)", p->vat);
     same(src, e, c, "count(/c:invoice/c:tax)", name);
-    char *n = sx(src, e);
+    char *n = xpath_string(src, e);
     int vat = atoi(n);
     free(n);
     static const char *const canon_fields[4] = {"c:category", "c:ratePercent", "c:basisAmount", "c:amount"};
@@ -300,14 +200,14 @@ static void check_generic(xmlDocPtr src, xmlDocPtr c, const einvoice_kind *k, co
     }
     for (int i = 0; i < 10; i++) {
         snprintf(e, sizeof e, "boolean(%s)", p->totals[i]);
-        char *present = sx(src, e);
+        char *present = xpath_string(src, e);
         if (strcmp(present, "true") == 0) {
             snprintf(e, sizeof e, "normalize-space((%s)[1])", p->totals[i]);
             snprintf(f, sizeof f, "string(/c:invoice/c:totals/c:%s)", total_names[i]);
             same(src, e, c, f, name);
         } else {
             snprintf(f, sizeof f, "string(count(/c:invoice/c:totals/c:%s))", total_names[i]);
-            char *count = sx(c, f);
+            char *count = xpath_string(c, f);
             if (strcmp(count, "0") != 0)
                 fail_msg("%s: %s was not sent but the canonical invoice has one", name, total_names[i]);
             free(count);
@@ -494,12 +394,8 @@ static einvoice_spec spec_named(const char *s)
 static void every_sample(void **state)
 {
     (void)state;
-    size_t len = 0;
-    char *list = read_file(CORPUS "EXPECTED.tsv", &len);
-    assert_non_null(list);
-    list = realloc(list, len + 1);
-    assert_non_null(list);
-    list[len] = '\0';
+    edi_buf expected = mf_read(CORPUS "EXPECTED.tsv");
+    char *list = expected.p;
     int mapped = 0, refused = 0, absent = 0, copies = 0;
     char *save = NULL;
     for (char *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -544,7 +440,7 @@ static void every_sample(void **state)
         xmlFreeDoc(src);
         mapped++;
     }
-    free(list);
+    edi_buf_free(&expected);
     printf("# e-invoice samples: %d mapped, %d other roots refused\n", mapped, refused);
     assert_int_equal(absent, 0);
     assert_true(copies >= 150);
@@ -842,7 +738,7 @@ static const char cii_head[] =
 /* Identify a document written here; returns the result, fills k and why. */
 static edi_result identify_text(const char *text, einvoice_kind *k, char *why, size_t why_n)
 {
-    xmlDocPtr doc = parse_mem(text, strlen(text), "inline");
+    xmlDocPtr doc = mf_parse(text, strlen(text), "inline");
     edi_result r = einvoice_identify(doc, k, why, why_n);
     xmlFreeDoc(doc);
     return r;
@@ -969,7 +865,7 @@ static void not_an_invoice(void **state)
     assert_int_equal(einvoice_identify(NULL, &k, why, sizeof why), EDI_E_ARG);
 
     /* The stylesheets refuse other roots themselves. */
-    xmlDocPtr doc = parse_mem("<Invoice/>", 10, "inline");
+    xmlDocPtr doc = mf_parse("<Invoice/>", 10, "inline");
     xmlDocPtr out = NULL;
     assert_int_equal(mapping_apply(mapping, style_ubl, doc, NULL, &out, NULL, 0, why, sizeof why), EDI_E_XML);
     assert_non_null(strstr(why, "not a UBL Invoice or CreditNote"));
@@ -1006,5 +902,5 @@ int main(void)
         cmocka_unit_test(not_an_invoice),
         cmocka_unit_test(names),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, mf_teardown);
 }

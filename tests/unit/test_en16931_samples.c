@@ -22,16 +22,12 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxslt/xslt.h>
-#include <libxslt/xsltutils.h>
 
 #include "einvoice.h"
 #include "en16931.h"
 #include "en16931_rules.h"
-#include "mapping.h"
+#include "mapping_fixture.h"
 
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define XSLT_DIR GATEWAY_FORMATS_DIR "/../xslt/"
 #define CORPUS GATEWAY_FORMATS_DIR "/../tests/corpus/einvoice/"
 
 /* No rules at all: the sample is not an EN 16931 invoice; it is only completed. */
@@ -137,73 +133,32 @@ typedef struct {
 static int setup(void **state)
 {
     static fixture fx;
-    char why[512];
-    fx.mapping = mapping_new(SCHEMA);
-    if (!fx.mapping)
-        return -1;
-    const char *names[2] = { einvoice_stylesheet(EINVOICE_SYNTAX_UBL_INVOICE),
-                             einvoice_stylesheet(EINVOICE_SYNTAX_CII) };
-    xsltStylesheetPtr *styles[2] = { &fx.ubl, &fx.cii };
-    for (int i = 0; i < 2; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s%s", XSLT_DIR, names[i]);
-        if (mapping_stylesheet(fx.mapping, path, styles[i], why, sizeof why) != EDI_OK) {
-            fprintf(stderr, "%s: %s\n", path, why);
-            return -1;
-        }
-    }
+    fx.mapping = mf_mapping_new(einvoice_stylesheet(EINVOICE_SYNTAX_UBL_INVOICE), &fx.ubl,
+                                einvoice_stylesheet(EINVOICE_SYNTAX_CII), &fx.cii, NULL);
     *state = &fx;
-    return 0;
+    return fx.mapping ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    mapping_free(fx->mapping);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
+    mf_mapping_free(fx->mapping);
     return 0;
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
 }
 
 /* The sample `rel` (as EXPECTED.tsv names it) parsed; the XRechnung test suite sits flat in
  * xrechnung/. */
 static xmlDocPtr parse_sample(const char *rel)
 {
-    char path[1024], why[512] = "";
+    char path[1024];
     const char *slash = strrchr(rel, '/');
     if (!strncmp(rel, "xrechnung-testsuite/", 20) && slash)
         snprintf(path, sizeof path, "%sxrechnung/%s", CORPUS, slash + 1);
     else
         snprintf(path, sizeof path, "%s%s", CORPUS, rel);
-    size_t len = 0;
-    char *buf = read_all(path, &len);
-    if (!buf)
-        fail_msg("%s: cannot read %s", rel, path);
-    xmlDocPtr doc = NULL;
-    if (mapping_parse_xml(buf, len, &doc, why, sizeof why) != EDI_OK)
-        fail_msg("%s: not parsed: %s", rel, why);
-    free(buf);
+    edi_buf b = mf_read(path);
+    xmlDocPtr doc = mf_parse(b.p, b.len, rel);
+    edi_buf_free(&b);
     return doc;
 }
 
@@ -312,15 +267,12 @@ static int check_sample(fixture *fx, const char *file, size_t *clean)
     if (einvoice_identify(src, &k, why, sizeof why) != EDI_OK)
         fail_msg("%s: not identified: %s", file, why);
     xsltStylesheetPtr style = k.syntax == EINVOICE_SYNTAX_CII ? fx->cii : fx->ubl;
-    xmlDocPtr doc = NULL;
-    if (mapping_apply(fx->mapping, style, src, NULL, &doc, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("%s: the transformation failed: %s", file, why);
+    xmlDocPtr doc = mf_apply(fx->mapping, style, src, NULL, file);
     xmlFreeDoc(src);
 
     doc_findings calc = { 0 }, rules = { 0 };
     assert_int_equal(en16931_complete(doc, &calc, why, sizeof why), EDI_OK);
-    if (mapping_validate(fx->mapping, doc, why, sizeof why) != EDI_OK)
-        fail_msg("%s: the completed invoice is not valid canonical: %s", file, why);
+    mf_assert_canonical(fx->mapping, doc, file);
     int bad = compare_rules(file, "calculation", &calc, true, e ? e->calc : NULL);
     char added[2048] = "";
     computed_names(xmlDocGetRootElement(doc), added, sizeof added);

@@ -18,16 +18,10 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-#include <libxslt/xslt.h>
 #include <libxslt/xsltutils.h>
 
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define STYLESHEET GATEWAY_FORMATS_DIR "/../xslt/canonical-invoice-to-html.xsl"
 #define CORPUS GATEWAY_FORMATS_DIR "/../tests/corpus/canonical/"
 
 static mapping_ctx *mapping;
@@ -35,21 +29,8 @@ static xsltStylesheetPtr style;
 
 static int setup(void **state)
 {
-    (void)state;
-    char why[512];
-    mapping = mapping_new(SCHEMA);
-    if (!mapping || mapping_stylesheet(mapping, STYLESHEET, &style, why, sizeof why) != EDI_OK)
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mapping_free(mapping);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
-    return 0;
+    *state = mapping = mf_mapping_new("canonical-invoice-to-html.xsl", &style, NULL);
+    return mapping ? 0 : -1;
 }
 
 typedef struct {
@@ -64,12 +45,8 @@ static void render(const char *file, rendered *r)
     r->invoice = xmlReadFile(file, NULL, XML_PARSE_NONET);
     if (!r->invoice)
         fail_msg("cannot read %s", file);
-    char why[1024] = "";
-    if (mapping_validate(mapping, r->invoice, why, sizeof why) != EDI_OK)
-        fail_msg("%s is not valid canonical: %s", file, why);
-    xmlDocPtr out = NULL;
-    if (mapping_apply(mapping, style, r->invoice, NULL, &out, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("%s: the transformation failed: %s", file, why);
+    mf_assert_canonical(mapping, r->invoice, file);
+    xmlDocPtr out = mf_apply(mapping, style, r->invoice, NULL, file);
     xmlChar *text = NULL;
     assert_int_equal(xsltSaveResultToString(&text, &r->html_len, out, style), 0);
     xmlFreeDoc(out);
@@ -324,5 +301,5 @@ int main(void)
         cmocka_unit_test(reverse_charge_page),
         cmocka_unit_test(only_invoices_are_rendered),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, mf_teardown);
 }

@@ -15,16 +15,9 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-#include <libxslt/xslt.h>
-#include <libxslt/xsltutils.h>
 
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define STYLESHEET GATEWAY_FORMATS_DIR "/../xslt/opentrans-order-to-canonical.xsl"
 #define CORPUS GATEWAY_FORMATS_DIR "/../tests/corpus/opentrans/"
 #define CANONICAL_NS "urn:edi-gateway:canonical:1"
 #define OT21_NS "http://www.opentrans.org/XMLSchema/2.1"
@@ -39,21 +32,8 @@ static xsltStylesheetPtr style;
 
 static int setup(void **state)
 {
-    (void)state;
-    char why[512];
-    mapping = mapping_new(SCHEMA);
-    if (!mapping || mapping_stylesheet(mapping, STYLESHEET, &style, why, sizeof why) != EDI_OK)
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mapping_free(mapping);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
-    return 0;
+    *state = mapping = mf_mapping_new("opentrans-order-to-canonical.xsl", &style, NULL);
+    return mapping ? 0 : -1;
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -64,15 +44,8 @@ static xmlDocPtr map_doc(xmlDocPtr in, const char *name)
 {
     if (!in)
         fail_msg("%s: not well-formed", name);
-    char why[1024] = "";
-    xmlDocPtr out = NULL;
-    if (mapping_apply(mapping, style, in, NULL, &out, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("%s: the transformation failed: %s", name, why);
+    xmlDocPtr out = mf_map(mapping, style, in, name);
     xmlFreeDoc(in);
-    if (mapping_validate(mapping, out, why, sizeof why) != EDI_OK) {
-        xmlFreeDoc(out);
-        fail_msg("%s: the canonical order is not valid: %s", name, why);
-    }
     return out;
 }
 
@@ -391,5 +364,5 @@ int main(void)
         cmocka_unit_test(opentrans_10),
         cmocka_unit_test(not_an_order),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, mf_teardown);
 }

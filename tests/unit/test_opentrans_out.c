@@ -16,15 +16,10 @@
 #include <string.h>
 
 #include <libxml/parser.h>
-#include <libxslt/xslt.h>
 
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
 #define OT_XSD GATEWAY_FORMATS_DIR "/xsd/opentrans/opentrans_2_1.xsd"
-#define OUT_XSL GATEWAY_FORMATS_DIR "/../xslt/canonical-to-opentrans.xsl"
-#define IN_XSL GATEWAY_FORMATS_DIR "/../xslt/opentrans-order-to-canonical.xsl"
 #define FIXTURES GATEWAY_FORMATS_DIR "/../tests/corpus/canonical/"
 #define BMECAT_NS "http://www.bmecat.org/bmecat/2005"
 
@@ -33,22 +28,9 @@ static xsltStylesheetPtr out_style, in_style;
 
 static int setup(void **state)
 {
-    (void)state;
-    char why[512];
-    mapping = mapping_new(SCHEMA);
-    if (!mapping || mapping_stylesheet(mapping, OUT_XSL, &out_style, why, sizeof why) != EDI_OK ||
-        mapping_stylesheet(mapping, IN_XSL, &in_style, why, sizeof why) != EDI_OK)
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mapping_free(mapping);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
-    return 0;
+    *state = mapping = mf_mapping_new("canonical-to-opentrans.xsl", &out_style,
+                                      "opentrans-order-to-canonical.xsl", &in_style, NULL);
+    return mapping ? 0 : -1;
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -63,14 +45,33 @@ static xmlDocPtr read_fixture(const char *name)
     return d;
 }
 
+/* The fixture `name` with its first `from` replaced by `to`, parsed under the name `label`
+ * (caller frees). */
+static xmlDocPtr edited_fixture(const char *name, const char *from, const char *to,
+                                const char *label)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s", FIXTURES, name);
+    edi_buf text = mf_read(path);
+    char *at = strstr(text.p, from);
+    assert_non_null(at);
+    edi_buf edited = { 0 };
+    assert_true(edi_buf_append(&edited, text.p, (size_t)(at - text.p)) &&
+                edi_buf_append(&edited, to, strlen(to)) &&
+                edi_buf_append(&edited, at + strlen(from), strlen(at + strlen(from))));
+    edi_buf_free(&text);
+    xmlDocPtr in = xmlReadMemory(edited.p, (int)edited.len, label, NULL, XML_PARSE_NONET);
+    edi_buf_free(&edited);
+    assert_non_null(in);
+    return in;
+}
+
 /* The openTRANS document written from `in` (caller frees), checked against the official
  * schema: any finding fails the test and prints them all. `in` stays the caller's. */
 static xmlDocPtr to_opentrans(xmlDocPtr in, const char *name)
 {
+    xmlDocPtr out = mf_apply(mapping, out_style, in, NULL, name);
     char why[1024] = "";
-    xmlDocPtr out = NULL;
-    if (mapping_apply(mapping, out_style, in, NULL, &out, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("%s: the transformation failed: %s", name, why);
     doc_findings f = { 0 };
     edi_result r = mapping_schema_check(mapping, OT_XSD, out, DOC_ERROR, NULL, &f, why, sizeof why);
     if (r != EDI_OK || f.count != 0) {
@@ -109,20 +110,7 @@ static void assert_no_empty_elements(xmlDocPtr d)
 /* The message a stylesheet stopped with, for a fixture edited by `from` -> `to`. */
 static void assert_refused(const char *name, const char *from, const char *to, const char *want)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s%s", FIXTURES, name);
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    static char text[16384];
-    size_t n = fread(text, 1, sizeof text - 1, fp);
-    fclose(fp);
-    text[n] = '\0';
-    char *at = strstr(text, from);
-    assert_non_null(at);
-    static char edited[16384 + 256];
-    snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    xmlDocPtr in = xmlReadMemory(edited, (int)strlen(edited), name, NULL, XML_PARSE_NONET);
-    assert_non_null(in);
+    xmlDocPtr in = edited_fixture(name, from, to, name);
     char why[1024] = "";
     xmlDocPtr out = NULL;
     assert_int_equal(mapping_apply(mapping, out_style, in, NULL, &out, NULL, 0, why, sizeof why), EDI_E_XML);
@@ -345,19 +333,7 @@ static void tax_rate_as_fraction(void **state)
         char from[64], to[64];
         snprintf(from, sizeof from, "<ratePercent>7</ratePercent>\n    </tax>\n    <reference");
         snprintf(to, sizeof to, "<ratePercent>%s</ratePercent>\n    </tax>\n    <reference", cases[i].percent);
-        char path[1024];
-        snprintf(path, sizeof path, "%sot-invoice.xml", FIXTURES);
-        FILE *fp = fopen(path, "rb");
-        assert_non_null(fp);
-        static char text[16384], edited[16384 + 64];
-        size_t n = fread(text, 1, sizeof text - 1, fp);
-        fclose(fp);
-        text[n] = '\0';
-        char *at = strstr(text, from);
-        assert_non_null(at);
-        snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-        xmlDocPtr in = xmlReadMemory(edited, (int)strlen(edited), "rate", NULL, XML_PARSE_NONET);
-        assert_non_null(in);
+        xmlDocPtr in = edited_fixture("ot-invoice.xml", from, to, "rate");
         xmlDocPtr d = to_opentrans(in, cases[i].percent);
         assert_xpath(d, "string(/ot:INVOICE/ot:INVOICE_ITEM_LIST/ot:INVOICE_ITEM[2]/ot:PRODUCT_PRICE_FIX"
                         "/ot:TAX_DETAILS_FIX/*[local-name()='TAX'])", cases[i].fraction);
@@ -404,12 +380,7 @@ static void order_round_trip(void **state)
     (void)state;
     xmlDocPtr a = read_fixture("ot-order.xml");
     xmlDocPtr ot = to_opentrans(a, "ot-order.xml");
-    char why[1024] = "";
-    xmlDocPtr b = NULL;
-    if (mapping_apply(mapping, in_style, ot, NULL, &b, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("back to canonical: %s", why);
-    if (mapping_validate(mapping, b, why, sizeof why) != EDI_OK)
-        fail_msg("the order read back is not valid canonical: %s", why);
+    xmlDocPtr b = mf_map(mapping, in_style, ot, "the order read back");
     static const char *same[] = {
         "string(/c:order/c:number)",
         "string(/c:order/c:type)",
@@ -493,5 +464,5 @@ int main(void)
         cmocka_unit_test(order_round_trip),
         cmocka_unit_test(refusals),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, mf_teardown);
 }

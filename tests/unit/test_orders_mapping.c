@@ -15,19 +15,12 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-#include <libxslt/xslt.h>
-#include <libxslt/xsltutils.h>
 
 #include "edi_directory.h"
 #include "edi_xml.h"
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
 #define FORMATS GATEWAY_FORMATS_DIR "/edifact"
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define STYLESHEET GATEWAY_FORMATS_DIR "/../xslt/edifact-orders-to-canonical.xsl"
 #define ROOT GATEWAY_FORMATS_DIR "/.."
 #define CANONICAL_NS "urn:edi-gateway:canonical:1"
 
@@ -40,21 +33,16 @@ static xsltStylesheetPtr style;
 static int setup(void **state)
 {
     (void)state;
-    char why[512];
     directory = edi_directory_open(FORMATS);
-    mapping = mapping_new(SCHEMA);
-    if (!directory || !mapping || mapping_stylesheet(mapping, STYLESHEET, &style, why, sizeof why) != EDI_OK)
-        return -1;
-    return 0;
+    mapping = mf_mapping_new("edifact-orders-to-canonical.xsl", &style, NULL);
+    return directory && mapping ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    mapping_free(mapping);
     edi_directory_free(directory);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
+    mf_mapping_free(mapping);
     return 0;
 }
 
@@ -83,26 +71,12 @@ static xmlDocPtr read_interchange(const char *relpath)
  * on its own, validate the result and return it (caller frees). */
 static xmlDocPtr map_message(xmlDocPtr edi, int index)
 {
-    char expr[64];
+    char expr[64], name[32];
     snprintf(expr, sizeof expr, "(//e:message)[%d]", index);
-    xmlXPathObjectPtr o = xpath_eval(edi, expr);
-    assert_true(o->nodesetval && o->nodesetval->nodeNr == 1);
-    xmlDocPtr one = xmlNewDoc(BAD_CAST "1.0");
-    assert_non_null(one);
-    xmlNodePtr copy = xmlDocCopyNode(o->nodesetval->nodeTab[0], one, 1);
-    xmlXPathFreeObject(o);
-    assert_non_null(copy);
-    xmlDocSetRootElement(one, copy);
-
-    char why[1024] = "";
-    xmlDocPtr out = NULL;
-    if (mapping_apply(mapping, style, one, NULL, &out, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("message %d: the transformation failed: %s", index, why);
+    snprintf(name, sizeof name, "message %d", index);
+    xmlDocPtr one = mf_extract(edi, expr);
+    xmlDocPtr out = mf_map(mapping, style, one, name);
     xmlFreeDoc(one);
-    if (mapping_validate(mapping, out, why, sizeof why) != EDI_OK) {
-        xmlFreeDoc(out);
-        fail_msg("message %d: the canonical order is not valid: %s", index, why);
-    }
     return out;
 }
 

@@ -11,26 +11,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
-#include <libxslt/xslt.h>
 
 #include "canonical_totals.h"
-#include "edi_buf.h"
 #include "edi_directory.h"
 #include "edi_xml.h"
-#include "mapping.h"
-#include "xpath_assert.h"
+#include "mapping_fixture.h"
 
 #define FORMATS GATEWAY_FORMATS_DIR "/edifact"
-#define SCHEMA GATEWAY_FORMATS_DIR "/canonical/canonical.xsd"
-#define XSLT GATEWAY_FORMATS_DIR "/../xslt/"
 #define CORPUS GATEWAY_FORMATS_DIR "/../tests/corpus/tricky/"
 
 static edi_directory *directory;
@@ -40,59 +31,35 @@ static int setup(void **state)
 {
     (void)state;
     directory = edi_directory_open(FORMATS);
-    mapping = mapping_new(SCHEMA);
+    mapping = mapping_new(MF_SCHEMA);
     return directory && mapping ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    mapping_free(mapping);
     edi_directory_free(directory);
-    xsltCleanupGlobals();
-    xmlCleanupParser();
+    mf_mapping_free(mapping);
     return 0;
 }
 
-/* The whole file in `b` (caller frees with edi_buf_free). */
-static void read_file(const char *path, edi_buf *b)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        fail_msg("cannot open %s", path);
-    *b = (edi_buf){ 0 };
-    edi_result r = edi_buf_read_fd(b, fd, (size_t)1 << 20);
-    close(fd);
-    if (r != EDI_OK)
-        fail_msg("cannot read %s: %s", path, edi_result_str(r));
-}
-
-/* Map `doc` with the stylesheet, complete and validate the result (caller frees);
+/* Map `doc` with xslt/<stylesheet>, complete and validate the result (caller frees);
  * the warnings of canonical_totals_complete go to `warnings`. */
 static xmlDocPtr map_and_complete(xmlDocPtr doc, const char *stylesheet, char *warnings,
                                   size_t warnings_n)
 {
-    xsltStylesheetPtr style = NULL;
+    xmlDocPtr out = mf_apply(mapping, mf_stylesheet(mapping, stylesheet), doc, NULL, stylesheet);
     char why[1024] = "";
-    if (mapping_stylesheet(mapping, stylesheet, &style, why, sizeof why) != EDI_OK)
-        fail_msg("%s: %s", stylesheet, why);
-    xmlDocPtr out = NULL;
-    if (mapping_apply(mapping, style, doc, NULL, &out, NULL, 0, why, sizeof why) != EDI_OK)
-        fail_msg("the transformation failed: %s", why);
     warnings[0] = '\0';
     assert_int_equal(canonical_totals_complete(out, warnings, warnings_n, why, sizeof why), EDI_OK);
-    if (mapping_validate(mapping, out, why, sizeof why) != EDI_OK) {
-        xmlFreeDoc(out);
-        fail_msg("the completed canonical order is not valid: %s", why);
-    }
+    mf_assert_canonical(mapping, out, "the completed order");
     return out;
 }
 
 /* The interchange's only message, mapped, completed and validated. */
 static xmlDocPtr edifact_order(const char *file, char *warnings, size_t warnings_n)
 {
-    edi_buf in;
-    read_file(file, &in);
+    edi_buf in = mf_read(file);
     edi_findings f;
     edi_findings_init(&f, 0);
     edi_reader_options opt = { .directory = directory };
@@ -105,15 +72,8 @@ static xmlDocPtr edifact_order(const char *file, char *warnings, size_t warnings
     edi_findings_free(&f);
     assert_non_null(tree);
 
-    xmlXPathObjectPtr o = xpath_eval(tree, "//e:message");
-    assert_true(o->nodesetval && o->nodesetval->nodeNr == 1);
-    xmlDocPtr one = xmlNewDoc(BAD_CAST "1.0");
-    assert_non_null(one);
-    xmlNodePtr copy = xmlDocCopyNode(o->nodesetval->nodeTab[0], one, 1);
-    xmlXPathFreeObject(o);
-    assert_non_null(copy);
-    xmlDocSetRootElement(one, copy);
-    xmlDocPtr c = map_and_complete(one, XSLT "edifact-orders-to-canonical.xsl", warnings, warnings_n);
+    xmlDocPtr one = mf_extract(tree, "//e:message");
+    xmlDocPtr c = map_and_complete(one, "edifact-orders-to-canonical.xsl", warnings, warnings_n);
     xmlFreeDoc(one);
     xmlFreeDoc(tree);
     return c;
@@ -187,14 +147,9 @@ static void edifact_decimal_comma(void **state)
 static void opentrans_price_basis(void **state)
 {
     (void)state;
-    edi_buf in;
-    read_file(CORPUS "opentrans-price-basis.xml", &in);
-    char why[512] = "", warnings[2048];
-    xmlDocPtr doc = NULL;
-    if (mapping_parse_xml(in.p, in.len, &doc, why, sizeof why) != EDI_OK)
-        fail_msg("%s", why);
-    edi_buf_free(&in);
-    xmlDocPtr c = map_and_complete(doc, XSLT "opentrans-order-to-canonical.xsl", warnings,
+    char warnings[2048];
+    xmlDocPtr doc = mf_parse_file(CORPUS "opentrans-price-basis.xml");
+    xmlDocPtr c = map_and_complete(doc, "opentrans-order-to-canonical.xsl", warnings,
                                    sizeof warnings);
     xmlFreeDoc(doc);
     assert_string_equal(warnings, "");
