@@ -57,13 +57,13 @@ $(B)/gateway: $(B)/obj/gateway/main.o $(B)/libgateway.a $(B)/libparsers.a
 
 $(B)/tests/%: tests/unit/%.c $(B)/libgateway.a $(B)/libparsers.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libgateway.a $(B)/libparsers.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(B)/libgateway.a $(B)/libparsers.a $(LDLIBS) -lcmocka
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(PARSER_OBJ:.o=.d) $(GATEWAY_OBJ:.o=.d)
+-include $(PARSER_OBJ:.o=.d) $(GATEWAY_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
 deps:
 	@scripts/install-deps.sh
