@@ -11,6 +11,7 @@
 #include "edi_buf.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -62,11 +63,30 @@ static xmlNodePtr add_element(builder *b, xmlNodePtr parent, const char *name)
     return n;
 }
 
+/* A text node holding `len` bytes of `text`. Most EDIFACT values are short: up to 15
+ * bytes are kept inside the node, in its unused `properties` and `nsDef` fields, as
+ * libxml2's own parser does with XML_PARSE_COMPACT (libxml2 knows such a node when it
+ * copies, changes or frees it); that saves an allocation per value, a fifth of the tree. */
+static xmlNodePtr new_text(builder *b, const char *text, size_t len)
+{
+    enum { INLINE_MAX = 2 * sizeof(void *) - 1 };
+    if (len > INLINE_MAX)
+        return xmlNewDocTextLen(b->doc, BAD_CAST text, (int)len);
+    xmlNodePtr t = xmlNewDocTextLen(b->doc, NULL, 0);
+    if (t) {
+        char *slot = (char *)t + offsetof(xmlNode, properties);
+        memcpy(slot, text, len);
+        slot[len] = '\0';
+        t->content = BAD_CAST slot;
+    }
+    return t;
+}
+
 static bool add_text(builder *b, xmlNodePtr parent, const char *text, size_t len)
 {
     if (!len)
         return true;
-    xmlNodePtr t = xmlNewDocTextLen(b->doc, BAD_CAST text, (int)len);
+    xmlNodePtr t = new_text(b, text, len);
     if (!t || !xmlAddChild(parent, t)) {
         xmlFreeNode(t);
         b->nomem = true;
@@ -77,18 +97,28 @@ static bool add_text(builder *b, xmlNodePtr parent, const char *text, size_t len
 
 static bool add_attr(builder *b, xmlNodePtr n, const char *name, const char *value)
 {
-    if (!xmlNewProp(n, BAD_CAST name, BAD_CAST value)) {
+    xmlAttrPtr a = xmlNewProp(n, BAD_CAST name, NULL);
+    xmlNodePtr t = a ? new_text(b, value, strlen(value)) : NULL;
+    if (!t) {
         b->nomem = true;
         return false;
     }
+    t->parent = (xmlNodePtr)a;
+    a->children = a->last = t;
     return true;
 }
 
+/* Written by hand: three of these per segment, and snprintf was a tenth of the tree. */
 static bool add_attr_uint(builder *b, xmlNodePtr n, const char *name, unsigned long long v)
 {
     char num[24];
-    snprintf(num, sizeof num, "%llu", v);
-    return add_attr(b, n, name, num);
+    char *p = num + sizeof num - 1;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return add_attr(b, n, name, p);
 }
 
 /* XML 1.0 Char: tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000 up. */
@@ -208,6 +238,17 @@ static bool add_component_text(builder *b, const edi_interchange_info *ic, const
     return add_text(b, n, b->xml.p, len);
 }
 
+/* `prefix` and `id` into `out` (n bytes), cut to fit: what snprintf "%s%s" writes. */
+static void prefixed(char *out, size_t n, const char *prefix, const char *id)
+{
+    size_t k = 0;
+    for (const char *p = prefix; *p && k + 1 < n; p++)
+        out[k++] = *p;
+    for (const char *p = id; *p && k + 1 < n; p++)
+        out[k++] = *p;
+    out[k] = '\0';
+}
+
 /* Data elements become children named from the definition (C002, D1004, components
  * D1001) or by position (E3, C2); trailing empty elements and components are left out,
  * inner empty ones stay as empty elements. */
@@ -231,9 +272,9 @@ static bool add_data_elements(builder *b, const edi_interchange_info *ic, const 
                 ncomp = k + 1;
         char name[16];
         if (ed && ed->composite)
-            snprintf(name, sizeof name, "%s", ed->id);
+            prefixed(name, sizeof name, "", ed->id);
         else if (ed)
-            snprintf(name, sizeof name, "D%s", ed->id);
+            prefixed(name, sizeof name, "D", ed->id);
         else
             snprintf(name, sizeof name, "E%u", (unsigned)e->position);
         xmlNodePtr en = add_element(b, sn, name);
@@ -247,7 +288,7 @@ static bool add_data_elements(builder *b, const edi_interchange_info *ic, const 
         }
         for (uint32_t k = 0; k < ncomp; k++) {
             if (ed && ed->composite && k < ed->n_values)
-                snprintf(name, sizeof name, "D%s", ed->values[k].id);
+                prefixed(name, sizeof name, "D", ed->values[k].id);
             else
                 snprintf(name, sizeof name, "C%u", (unsigned)(k + 1));
             xmlNodePtr cn = add_element(b, en, name);

@@ -48,12 +48,12 @@
       <!-- D.96A has 1004 directly in BGM, D.01B in C106. -->
       <number><xsl:value-of select="e:BGM/e:D1004 | e:BGM/e:C106/e:D1004"/></number>
       <xsl:apply-templates select="e:DTM" mode="date"/>
-      <xsl:apply-templates select="(*[e:CUX]/e:CUX/e:C504[e:D6347 = '2' or e:D6347 = '9'])[1]"/>
-      <xsl:apply-templates select="*[e:RFF]/e:RFF[normalize-space(e:C506/e:D1154)]"/>
+      <xsl:apply-templates select="(*/e:CUX/e:C504[e:D6347 = '2' or e:D6347 = '9'])[1]"/>
+      <xsl:apply-templates select="*/e:RFF[normalize-space(e:C506/e:D1154)]"/>
       <xsl:apply-templates select="e:FTX[e:C108/e:D4440]"/>
       <xsl:apply-templates select="*[e:PAT]" mode="pat"/>
-      <xsl:apply-templates select="*[e:NAD]/e:NAD"/>
-      <xsl:apply-templates select="*[e:TAX]/e:TAX"/>
+      <xsl:apply-templates select="*/e:NAD"/>
+      <xsl:apply-templates select="*/e:TAX"/>
       <xsl:apply-templates select="*[e:ALC]" mode="alc"/>
       <xsl:apply-templates select="$lines" mode="line"/>
       <xsl:call-template name="totals">
@@ -137,37 +137,58 @@
        back or goes; this is string work only, no value is computed. -->
   <xsl:template name="decimal">
     <xsl:param name="v"/>
-    <xsl:variable name="p" select="translate(normalize-space($v), ',', '.')"/>
-    <!-- A trailing point is dropped (a boolean counts as 1 or 0): a string expression,
-         not a result tree fragment, which would cost a document per call. -->
-    <xsl:variable name="q"
-                  select="substring($p, 1, string-length($p) - (substring($p, string-length($p)) = '.'))"/>
+    <xsl:variable name="marks" select="translate($v, '0123456789', '')"/>
     <xsl:choose>
-      <xsl:when test="starts-with($q, '.')"><xsl:value-of select="concat('0', $q)"/></xsl:when>
-      <xsl:when test="starts-with($q, '-.')">
-        <xsl:value-of select="concat('-0', substring($q, 2))"/>
+      <!-- Digits only, or digits with a point between them: nothing to change (most
+           values; the test is cheaper than the general case). -->
+      <xsl:when test="$marks = '' or ($marks = '.' and not(starts-with($v, '.'))
+                      and substring($v, string-length($v)) != '.')">
+        <xsl:value-of select="$v"/>
       </xsl:when>
-      <xsl:otherwise><xsl:value-of select="$q"/></xsl:otherwise>
+      <xsl:otherwise>
+        <xsl:variable name="p" select="translate(normalize-space($v), ',', '.')"/>
+        <!-- A trailing point is dropped (a boolean counts as 1 or 0): a string expression,
+             not a result tree fragment, which would cost a document per call. -->
+        <xsl:variable name="q"
+                      select="substring($p, 1, string-length($p) - (substring($p, string-length($p)) = '.'))"/>
+        <xsl:choose>
+          <xsl:when test="starts-with($q, '.')"><xsl:value-of select="concat('0', $q)"/></xsl:when>
+          <xsl:when test="starts-with($q, '-.')">
+            <xsl:value-of select="concat('-0', substring($q, 2))"/>
+          </xsl:when>
+          <xsl:otherwise><xsl:value-of select="$q"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 
-  <!-- UN/ECE Rec 20 for a unit as sent: PCE is not a Rec 20 code (piece is C62); a code
-       that cannot be Rec 20 at all (GBND) is kept only as sent. -->
-  <xsl:template name="unit-attributes">
-    <xsl:param name="u"/>
-    <xsl:param name="name" select="'unit'"/>
-    <xsl:param name="sent" select="'unitAsSent'"/>
-    <xsl:if test="normalize-space($u)">
+  <!-- UN/ECE Rec 20 for a unit as sent (6411): PCE is not a Rec 20 code (piece is C62); a
+       code that cannot be Rec 20 at all (GBND) is kept only as sent. Mode unit writes the
+       attributes of a quantity, mode basis-unit those of a price's basis; the names are
+       written out, not passed: a computed attribute name costs libxslt a lookup per call. -->
+  <xsl:template match="e:D6411" mode="unit">
+    <xsl:if test="normalize-space()">
       <xsl:choose>
-        <xsl:when test="$u = 'PCE'">
-          <xsl:attribute name="{$name}">C62</xsl:attribute>
-        </xsl:when>
-        <xsl:when test="string-length($u) >= 2 and string-length($u) &lt;= 3
-                        and translate($u, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', '') = ''">
-          <xsl:attribute name="{$name}"><xsl:value-of select="$u"/></xsl:attribute>
+        <xsl:when test=". = 'PCE'"><xsl:attribute name="unit">C62</xsl:attribute></xsl:when>
+        <xsl:when test="string-length() >= 2 and string-length() &lt;= 3
+                        and translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', '') = ''">
+          <xsl:attribute name="unit"><xsl:value-of select="."/></xsl:attribute>
         </xsl:when>
       </xsl:choose>
-      <xsl:attribute name="{$sent}"><xsl:value-of select="$u"/></xsl:attribute>
+      <xsl:attribute name="unitAsSent"><xsl:value-of select="."/></xsl:attribute>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="e:D6411" mode="basis-unit">
+    <xsl:if test="normalize-space()">
+      <xsl:choose>
+        <xsl:when test=". = 'PCE'"><xsl:attribute name="basisUnit">C62</xsl:attribute></xsl:when>
+        <xsl:when test="string-length() >= 2 and string-length() &lt;= 3
+                        and translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', '') = ''">
+          <xsl:attribute name="basisUnit"><xsl:value-of select="."/></xsl:attribute>
+        </xsl:when>
+      </xsl:choose>
+      <xsl:attribute name="basisUnitAsSent"><xsl:value-of select="."/></xsl:attribute>
     </xsl:if>
   </xsl:template>
 
@@ -279,7 +300,7 @@
           <xsl:value-of select="$id/e:D3039"/>
         </id>
       </xsl:if>
-      <xsl:for-each select="../*[e:RFF]/e:RFF/e:C506[e:D1153 = 'VA' or e:D1153 = 'FC']
+      <xsl:for-each select="../*/e:RFF/e:C506[e:D1153 = 'VA' or e:D1153 = 'FC']
                             [normalize-space(e:D1154)]">
         <id scheme="vat">
           <xsl:if test="e:D1153 = 'FC'"><xsl:attribute name="scheme">tax_number</xsl:attribute></xsl:if>
@@ -411,25 +432,25 @@
       </xsl:for-each>
       <xsl:for-each select="$qty">
         <quantity>
-          <xsl:call-template name="unit-attributes"><xsl:with-param name="u" select="e:D6411"/></xsl:call-template>
+          <xsl:apply-templates select="e:D6411" mode="unit"/>
           <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D6060"/></xsl:call-template>
         </quantity>
       </xsl:for-each>
-      <xsl:apply-templates select="(*/e:PRI/e:C509[e:D5125 = 'AAA'][normalize-space(e:D5118)])[1]">
-        <xsl:with-param name="name" select="'netPrice'"/>
-      </xsl:apply-templates>
-      <xsl:apply-templates select="(*/e:PRI/e:C509[e:D5125 = 'AAB'][normalize-space(e:D5118)])[1]">
-        <xsl:with-param name="name" select="'grossPrice'"/>
-      </xsl:apply-templates>
+      <xsl:for-each select="(*/e:PRI/e:C509[e:D5125 = 'AAA'][normalize-space(e:D5118)])[1]">
+        <netPrice><xsl:call-template name="price"/></netPrice>
+      </xsl:for-each>
+      <xsl:for-each select="(*/e:PRI/e:C509[e:D5125 = 'AAB'][normalize-space(e:D5118)])[1]">
+        <grossPrice><xsl:call-template name="price"/></grossPrice>
+      </xsl:for-each>
       <xsl:for-each select="((e:MOA | *[*[1][self::e:MOA]]/e:MOA)/e:C516[e:D5025 = '203'])[1]">
         <lineAmount>
           <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5004"/></xsl:call-template>
         </lineAmount>
       </xsl:for-each>
-      <xsl:apply-templates select="*[e:TAX]/e:TAX"/>
+      <xsl:apply-templates select="*/e:TAX"/>
       <xsl:apply-templates select="*[e:ALC]" mode="alc"/>
       <xsl:apply-templates select="e:DTM" mode="date"/>
-      <xsl:apply-templates select="*[e:RFF]/e:RFF[normalize-space(e:C506/e:D1154)]"/>
+      <xsl:apply-templates select="*/e:RFF[normalize-space(e:C506/e:D1154)]"/>
       <xsl:apply-templates select="e:FTX[e:C108/e:D4440]"/>
       <xsl:call-template name="extension">
         <xsl:with-param name="nodes" select="*"/>
@@ -437,21 +458,15 @@
     </line>
   </xsl:template>
 
-  <xsl:template match="e:C509">
-    <xsl:param name="name"/>
-    <xsl:element name="{$name}">
-      <xsl:if test="normalize-space(e:D5284)">
-        <xsl:attribute name="basisQuantity">
-          <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5284"/></xsl:call-template>
-        </xsl:attribute>
-      </xsl:if>
-      <xsl:call-template name="unit-attributes">
-        <xsl:with-param name="u" select="e:D6411"/>
-        <xsl:with-param name="name" select="'basisUnit'"/>
-        <xsl:with-param name="sent" select="'basisUnitAsSent'"/>
-      </xsl:call-template>
-      <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5118"/></xsl:call-template>
-    </xsl:element>
+  <!-- The attributes and value of a price; the context is its C509. -->
+  <xsl:template name="price">
+    <xsl:if test="normalize-space(e:D5284)">
+      <xsl:attribute name="basisQuantity">
+        <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5284"/></xsl:call-template>
+      </xsl:attribute>
+    </xsl:if>
+    <xsl:apply-templates select="e:D6411" mode="basis-unit"/>
+    <xsl:call-template name="decimal"><xsl:with-param name="v" select="e:D5118"/></xsl:call-template>
   </xsl:template>
 
   <!-- ==== totals =================================================================== -->
@@ -511,9 +526,14 @@
       </extension>
     </xsl:if>
   </xsl:template>
-  <!-- Groups are looked into; a segment is kept unless a template below says it was
-       mapped completely. -->
-  <xsl:template match="*[starts-with(local-name(), 'SG')]" mode="ext">
+
+  <!-- Groups are looked into; a segment is kept unless the template for its tag says it
+       was mapped completely. The templates match by tag alone and decide in their body:
+       libxslt finds a template by its tag quickly, while a predicate in a match pattern
+       costs a walk over the node's siblings on every test (half the transformation).
+       The group template's priority is below the tags' (0), so that it is tried only
+       for elements no tag template takes, never for every segment. -->
+  <xsl:template match="*[starts-with(local-name(), 'SG')]" mode="ext" priority="-0.25">
     <xsl:apply-templates select="*" mode="ext"/>
   </xsl:template>
 
@@ -524,70 +544,125 @@
   <xsl:template match="e:UNH | e:UNT | e:UNS" mode="ext"/>
 
   <!-- 1225 (message function) and 4343 (response type) have no canonical field. -->
-  <xsl:template match="e:BGM[not(normalize-space(e:D1225) or normalize-space(e:D4343))]" mode="ext"/>
-
-  <xsl:template match="e:DTM[parent::e:message or parent::*[e:LIN]]" mode="ext">
-    <xsl:variable name="d"><xsl:apply-templates select="." mode="date"/></xsl:variable>
-    <xsl:if test="string($d) = ''"><xsl:copy-of select="."/></xsl:if>
+  <xsl:template match="e:BGM" mode="ext">
+    <xsl:if test="normalize-space(e:D1225) or normalize-space(e:D4343)">
+      <xsl:copy-of select="."/>
+    </xsl:if>
   </xsl:template>
 
-  <xsl:template match="e:DTM[parent::*[e:PAT]][e:C507/e:D2005 = '13']" mode="ext">
-    <xsl:variable name="d"><xsl:apply-templates select="." mode="due"/></xsl:variable>
-    <xsl:if test="string($d) = ''"><xsl:copy-of select="."/></xsl:if>
+  <xsl:template match="e:DTM" mode="ext">
+    <xsl:choose>
+      <xsl:when test="parent::e:message or parent::*[e:LIN]">
+        <xsl:variable name="d"><xsl:apply-templates select="." mode="date"/></xsl:variable>
+        <xsl:if test="string($d) = ''"><xsl:copy-of select="."/></xsl:if>
+      </xsl:when>
+      <xsl:when test="parent::*[e:PAT] and e:C507/e:D2005 = '13'">
+        <xsl:variable name="d"><xsl:apply-templates select="." mode="due"/></xsl:variable>
+        <xsl:if test="string($d) = ''"><xsl:copy-of select="."/></xsl:if>
+      </xsl:when>
+      <xsl:otherwise><xsl:copy-of select="."/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
-  <xsl:template match="e:FTX[e:C108/e:D4440][parent::e:message or parent::*[e:LIN]]" mode="ext"/>
+  <xsl:template match="e:FTX" mode="ext">
+    <xsl:if test="not(e:C108/e:D4440 and (parent::e:message or parent::*[e:LIN]))">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:RFF[normalize-space(e:C506/e:D1154)]
-                       [../parent::e:message or ../parent::*[e:LIN]]" mode="ext"/>
+  <xsl:template match="e:RFF" mode="ext">
+    <xsl:if test="not(normalize-space(e:C506/e:D1154)
+                      and (../parent::e:message or ../parent::*[e:LIN]
+                           or (../parent::*[e:NAD]
+                               and (e:C506/e:D1153 = 'VA' or e:C506/e:D1153 = 'FC'))))">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:RFF[../parent::*[e:NAD]][e:C506/e:D1153 = 'VA' or e:C506/e:D1153 = 'FC']
-                       [normalize-space(e:C506/e:D1154)]" mode="ext"/>
+  <xsl:template match="e:NAD" mode="ext">
+    <xsl:if test="not(../parent::e:message
+                      and (not(normalize-space(e:D3207)) or (string-length(e:D3207) = 2
+                           and translate(e:D3207, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = '')))">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:NAD[../parent::e:message]
-                       [not(normalize-space(e:D3207)) or (string-length(e:D3207) = 2
-                        and translate(e:D3207, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = '')]" mode="ext"/>
+  <xsl:template match="e:CTA" mode="ext">
+    <xsl:if test="not(../parent::*[e:NAD])"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:CTA[../parent::*[e:NAD]]" mode="ext"/>
+  <xsl:template match="e:COM" mode="ext">
+    <xsl:if test="not(../e:CTA and (e:C076/e:D3155 = 'TE' or e:C076/e:D3155 = 'FX'
+                                    or e:C076/e:D3155 = 'EM'))">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:COM[../e:CTA][e:C076/e:D3155 = 'TE' or e:C076/e:D3155 = 'FX'
-                       or e:C076/e:D3155 = 'EM']" mode="ext"/>
+  <xsl:template match="e:CUX" mode="ext">
+    <xsl:if test="not(../parent::e:message and e:C504[e:D6347 = '2' or e:D6347 = '9'])">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:CUX[../parent::e:message][e:C504[e:D6347 = '2' or e:D6347 = '9']]" mode="ext"/>
+  <xsl:template match="e:PAT" mode="ext">
+    <xsl:if test="not(../parent::e:message)"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:PAT[../parent::e:message]" mode="ext"/>
-  <xsl:template match="e:PCD[../e:PAT][e:C501/e:D5245 = '12']" mode="ext"/>
-  <xsl:template match="e:MOA[../e:PAT][e:C516/e:D5025 = '52']" mode="ext"/>
+  <xsl:template match="e:PCD" mode="ext">
+    <xsl:if test="not((../e:PAT and e:C501/e:D5245 = '12') or ../../e:ALC)">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:TAX[../parent::e:message or ../parent::*[e:LIN]]" mode="ext"/>
+  <xsl:template match="e:MOA" mode="ext">
+    <xsl:variable name="q" select="e:C516/e:D5025"/>
+    <xsl:if test="not((../e:PAT and $q = '52')
+                      or (../../e:ALC and ($q = '8' or $q = '204' or $q = '23' or $q = '25'))
+                      or (parent::e:message and ($q = '79' or $q = '86' or $q = '128' or $q = '77'
+                                                 or $q = '124' or $q = '125'))
+                      or ($q = '203' and (parent::*[e:LIN] or ../parent::*[e:LIN])))">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:ALC[../parent::e:message or ../parent::*[e:LIN]]" mode="ext"/>
-  <xsl:template match="e:PCD[../../e:ALC]" mode="ext"/>
-  <xsl:template match="e:MOA[../../e:ALC][e:C516/e:D5025 = '8' or e:C516/e:D5025 = '204'
-                       or e:C516/e:D5025 = '23' or e:C516/e:D5025 = '25']" mode="ext"/>
+  <xsl:template match="e:TAX | e:ALC" mode="ext">
+    <xsl:if test="not(../parent::e:message or ../parent::*[e:LIN])"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:CNT[parent::e:message][e:C270/e:D6069 = '2']" mode="ext"/>
-  <xsl:template match="e:MOA[parent::e:message][e:C516/e:D5025 = '79' or e:C516/e:D5025 = '86'
-                       or e:C516/e:D5025 = '128' or e:C516/e:D5025 = '77'
-                       or e:C516/e:D5025 = '124' or e:C516/e:D5025 = '125']" mode="ext"/>
+  <xsl:template match="e:CNT" mode="ext">
+    <xsl:if test="not(parent::e:message and e:C270/e:D6069 = '2')"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
 
   <!-- 1229 (action request), C829 (sub-line) and 1222 (configuration level) have no
        canonical field yet. -->
-  <xsl:template match="e:LIN[normalize-space(e:D1082)][not(normalize-space(e:D1229))]
-                       [not(e:C829)][not(normalize-space(e:D1222))]" mode="ext"/>
+  <xsl:template match="e:LIN" mode="ext">
+    <xsl:if test="not(normalize-space(e:D1082)) or normalize-space(e:D1229) or e:C829
+                  or normalize-space(e:D1222)">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:PIA[not(e:C212[normalize-space(e:D7140)][not(e:D7143 = 'EN' or
-                       e:D7143 = 'SRV' or e:D7143 = 'SA' or e:D7143 = 'BP' or e:D7143 = 'IN'
-                       or e:D7143 = 'MF')])]" mode="ext"/>
+  <xsl:template match="e:PIA" mode="ext">
+    <xsl:if test="e:C212[normalize-space(e:D7140)][not(e:D7143 = 'EN' or e:D7143 = 'SRV'
+                  or e:D7143 = 'SA' or e:D7143 = 'BP' or e:D7143 = 'IN' or e:D7143 = 'MF')]">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:IMD[e:C273/e:D7008][not(normalize-space(e:C273/e:D7009))]" mode="ext"/>
+  <xsl:template match="e:IMD" mode="ext">
+    <xsl:if test="not(e:C273/e:D7008) or normalize-space(e:C273/e:D7009)">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:QTY[e:C186/e:D6063 = '21']" mode="ext"/>
+  <xsl:template match="e:QTY" mode="ext">
+    <xsl:if test="not(e:C186/e:D6063 = '21')"><xsl:copy-of select="."/></xsl:if>
+  </xsl:template>
 
-  <xsl:template match="e:PRI[e:C509[e:D5125 = 'AAA' or e:D5125 = 'AAB'][normalize-space(e:D5118)]]
-                       [not(normalize-space(e:C509/e:D5375) or normalize-space(e:C509/e:D5387))]"
-                mode="ext"/>
-
-  <xsl:template match="e:MOA[e:C516/e:D5025 = '203'][parent::*[e:LIN] or ../parent::*[e:LIN]]"
-                mode="ext"/>
+  <xsl:template match="e:PRI" mode="ext">
+    <xsl:if test="not(e:C509[e:D5125 = 'AAA' or e:D5125 = 'AAB'][normalize-space(e:D5118)])
+                  or normalize-space(e:C509/e:D5375) or normalize-space(e:C509/e:D5387)">
+      <xsl:copy-of select="."/>
+    </xsl:if>
+  </xsl:template>
 </xsl:stylesheet>
