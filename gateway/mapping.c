@@ -211,6 +211,27 @@ static const struct {
     { MAPPING_CANONICAL_NS, "invoice", MAPPING_FORMAT_CANONICAL_INVOICE },
 };
 
+/* A service segment tag at `p` and then a separator, which is never a letter or digit. */
+static bool edifact_at(const char *p, const char *end)
+{
+    return end - p > 3 && (!strncmp(p, "UNA", 3) || !strncmp(p, "UNB", 3) || !strncmp(p, "UNH", 3)) &&
+           !((p[3] >= 'A' && p[3] <= 'Z') || (p[3] >= '0' && p[3] <= '9'));
+}
+
+/* Senders' systems put banners before the interchange (a line of '#', a file header):
+ * the EDIFACT reader skips such junk and reports it, so an interchange that starts at the
+ * beginning of a line within the first EDIFACT_JUNK_MAX bytes is EDIFACT too. */
+#define EDIFACT_JUNK_MAX 4096
+
+static bool edifact_after_junk(const char *p, const char *end)
+{
+    const char *stop = end - p > EDIFACT_JUNK_MAX ? p + EDIFACT_JUNK_MAX : end;
+    for (const char *q = p; q < stop; q++)
+        if ((*q == '\n' || *q == '\r') && edifact_at(q + 1, end))
+            return true;
+    return false;
+}
+
 mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why_n)
 {
     scan s = { buf, buf + (buf ? len : 0), 1 };
@@ -221,9 +242,7 @@ mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why
         edi_say(why, why_n, "the file is empty or holds only white space");
         return MAPPING_FORMAT_UNKNOWN;
     }
-    /* A service segment tag and then a separator, which is never a letter or digit. */
-    if ((starts(&s, "UNA") || starts(&s, "UNB") || starts(&s, "UNH")) && s.end - s.p > 3 &&
-        !((s.p[3] >= 'A' && s.p[3] <= 'Z') || (s.p[3] >= '0' && s.p[3] <= '9')))
+    if (edifact_at(s.p, s.end))
         return MAPPING_FORMAT_EDIFACT;
     if (*s.p == '{' || *s.p == '[')
         return MAPPING_FORMAT_JSON;
@@ -238,11 +257,13 @@ mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why
             if (!strcmp(r.ns, xml_formats[i].ns) && !strcmp(r.local, xml_formats[i].local))
                 return xml_formats[i].format;
         edi_say(why, why_n, "an XML document whose root element is %s%s%s%s, which the gateway "
-                "does not read (it reads openTRANS ORDER, UBL Invoice, CII "
-                "CrossIndustryInvoice and the canonical orderResponse)", r.local, r.ns[0] ? " in namespace \"" : " without a namespace",
+                "does not read (it reads openTRANS ORDER, UBL Invoice and CreditNote, CII "
+                "CrossIndustryInvoice and the canonical documents)", r.local, r.ns[0] ? " in namespace \"" : " without a namespace",
                 r.ns, r.ns[0] ? "\"" : "");
         return MAPPING_FORMAT_XML_OTHER;
     }
+    if (edifact_after_junk(s.p, s.end))
+        return MAPPING_FORMAT_EDIFACT;
     /* Quote only what is safe to print: the first word if it is plain ASCII. */
     char word[24];
     size_t n = 0;

@@ -40,6 +40,12 @@
                               ') was read without a directory')"/>
       </xsl:message>
     </xsl:if>
+    <xsl:if test="not(normalize-space(e:BGM/e:D1004 | e:BGM/e:C106/e:D1004))">
+      <xsl:message terminate="yes">
+        <xsl:value-of select="concat('message ', @ref, ' has no order number (BGM 1004): it cannot be ',
+                              'answered or told apart from other orders')"/>
+      </xsl:message>
+    </xsl:if>
     <xsl:variable name="lines" select="*[e:LIN]"/>
     <order source="{normalize-space(concat('EDIFACT ', @type, ' ', @version, ' ', @release, ' ',
                     @agency, ' ', @association, ' message ', @ref))}">
@@ -89,7 +95,8 @@
     <xsl:variable name="q" select="e:C507/e:D2005"/>
     <xsl:variable name="role">
       <xsl:choose>
-        <xsl:when test="$q = '137' or $q = '4'">document</xsl:when>
+        <!-- 4 (order date) only stands in for 137 (document date) when there is none. -->
+        <xsl:when test="$q = '137' or ($q = '4' and not(../e:DTM/e:C507[e:D2005 = '137']))">document</xsl:when>
         <xsl:when test="$q = '2'">delivery_requested</xsl:when>
         <xsl:when test="$q = '64'">delivery_earliest</xsl:when>
         <xsl:when test="$q = '63'">delivery_latest</xsl:when>
@@ -404,7 +411,10 @@
 
   <xsl:template match="*" mode="line">
     <xsl:variable name="ids" select="e:LIN/e:C212 | e:PIA/e:C212"/>
-    <xsl:variable name="qty" select="(e:QTY/e:C186[e:D6063 = '21'])[1]"/>
+    <!-- The ordered quantity (21); a message without one may send the discrete quantity
+         (1) instead. Only the first is mapped: the extension keeps any other. -->
+    <xsl:variable name="qty" select="(e:QTY/e:C186[e:D6063 = '21']
+                                      | e:QTY[not(../e:QTY/e:C186/e:D6063 = '21')]/e:C186[e:D6063 = '1'])[1]"/>
     <line>
       <number>
         <xsl:choose>
@@ -616,11 +626,15 @@
 
   <xsl:template match="e:MOA" mode="ext">
     <xsl:variable name="q" select="e:C516/e:D5025"/>
+    <!-- The line's amount is the first MOA 203 of its line, as the line template takes it. -->
+    <xsl:variable name="lg" select="parent::*[e:LIN] | ../parent::*[e:LIN]"/>
+    <xsl:variable name="line-amount"
+                  select="($lg/e:MOA[e:C516/e:D5025 = '203'] | $lg/*[*[1][self::e:MOA]]/e:MOA[e:C516/e:D5025 = '203'])[1]"/>
     <xsl:if test="not((../e:PAT and $q = '52')
                       or (../../e:ALC and ($q = '8' or $q = '204' or $q = '23' or $q = '25'))
                       or (parent::e:message and ($q = '79' or $q = '86' or $q = '128' or $q = '77'
                                                  or $q = '124' or $q = '125'))
-                      or ($q = '203' and (parent::*[e:LIN] or ../parent::*[e:LIN])))">
+                      or ($q = '203' and count(. | $line-amount) = 1))">
       <xsl:copy-of select="."/>
     </xsl:if>
   </xsl:template>
@@ -642,9 +656,12 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- Kept unless every identification in it is one the line took (the first of each kind). -->
   <xsl:template match="e:PIA" mode="ext">
-    <xsl:if test="e:C212[normalize-space(e:D7140)][not(e:D7143 = 'EN' or e:D7143 = 'SRV'
-                  or e:D7143 = 'SA' or e:D7143 = 'BP' or e:D7143 = 'IN' or e:D7143 = 'MF')]">
+    <xsl:variable name="ids" select="../e:LIN/e:C212 | ../e:PIA/e:C212"/>
+    <xsl:variable name="taken" select="($ids[e:D7143 = 'EN' or e:D7143 = 'SRV'])[1] | ($ids[e:D7143 = 'SA'])[1]
+                                       | ($ids[e:D7143 = 'BP' or e:D7143 = 'IN'])[1] | ($ids[e:D7143 = 'MF'])[1]"/>
+    <xsl:if test="e:C212[normalize-space(e:D7140)][count(. | $taken) != count($taken)]">
       <xsl:copy-of select="."/>
     </xsl:if>
   </xsl:template>
@@ -655,12 +672,20 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- Kept unless it is the quantity the line took (see the line template). -->
   <xsl:template match="e:QTY" mode="ext">
-    <xsl:if test="not(e:C186/e:D6063 = '21')"><xsl:copy-of select="."/></xsl:if>
+    <xsl:variable name="taken" select="(../e:QTY[e:C186/e:D6063 = '21']
+                                        | ../e:QTY[not(../e:QTY/e:C186/e:D6063 = '21')][e:C186/e:D6063 = '1'])[1]"/>
+    <xsl:if test="count(. | $taken) != 1"><xsl:copy-of select="."/></xsl:if>
   </xsl:template>
 
+  <!-- Kept unless it is the net (AAA) or gross (AAB) price the line took, the first of each
+       with a value, and carries nothing else (5375 price type, 5387 price type qualifier). -->
   <xsl:template match="e:PRI" mode="ext">
-    <xsl:if test="not(e:C509[e:D5125 = 'AAA' or e:D5125 = 'AAB'][normalize-space(e:D5118)])
+    <xsl:variable name="prices" select="../../*/e:PRI"/>
+    <xsl:variable name="taken" select="($prices[e:C509[e:D5125 = 'AAA'][normalize-space(e:D5118)]])[1]
+                                       | ($prices[e:C509[e:D5125 = 'AAB'][normalize-space(e:D5118)]])[1]"/>
+    <xsl:if test="count(. | $taken) != count($taken)
                   or normalize-space(e:C509/e:D5375) or normalize-space(e:C509/e:D5387)">
       <xsl:copy-of select="."/>
     </xsl:if>

@@ -35,6 +35,15 @@ static void detects_edifact(void **state)
     /* A word that only starts like a service segment is not EDIFACT. */
     assert_int_equal(detect("UNBEKANNT", why, sizeof why), MAPPING_FORMAT_UNKNOWN);
     assert_non_null(strstr(why, "starts with \"UNBEKANNT\""));
+    /* A banner line before the interchange (the reader skips and reports it) ... */
+    assert_int_equal(detect("#####@@@@@#####\r\nUNB+UNOA:3+A+B+050824:1727+1'", why, sizeof why),
+                     MAPPING_FORMAT_EDIFACT);
+    /* ... but not a tag inside a line, nor one after the first 4 KiB. */
+    assert_int_equal(detect("hello UNB+UNOA:3+A'", why, sizeof why), MAPPING_FORMAT_UNKNOWN);
+    char late[5000];
+    memset(late, '#', sizeof late);
+    memcpy(late + 4500, "\nUNB+UNOA:3+A'", 15);
+    assert_int_equal(mapping_detect(late, 4500 + 15, why, sizeof why), MAPPING_FORMAT_UNKNOWN);
 }
 
 static void detects_xml_by_root_and_namespace(void **state)

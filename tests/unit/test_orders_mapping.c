@@ -196,15 +196,40 @@ static void corpus_d96a_un(void **state)
     c = map_message(edi, 1);
     assert_order(c, &(expected_order){
         .number = "B10001", .date = "2006-06-20", .buyer_gln = "", .supplier_gln = "",
-        .lines = "1", .gtin = "", .qty = "", .unit = "", .unit_sent = "", .net_price = "",
+        .lines = "1", .gtin = "", .qty = "1000", .unit = "", .unit_sent = "", .net_price = "",
         .basis = "" });
     assert_xpath(c, "string(/c:order/c:party[@role='buyer']/c:name)", "Bestellername");
     assert_xpath(c, "string(/c:order/c:party[@role='buyer']/c:postcode)", "23436");
     assert_xpath(c, "string(/c:order/c:line[1]/c:supplierArticle)", "Produkt Schrauben");
     assert_xpath(c, "string(/c:order/c:totals/c:lineCount)", "1");
-    /* QTY 1 (discrete quantity) is not the ordered quantity, and "xx" is no country. */
-    assert_xpath(c, "string(/c:order/c:line[1]/c:extension/e:QTY/e:C186/e:D6060)", "1000");
+    /* Without a QTY 21 (ordered), QTY 1 (discrete quantity) is the line's quantity and is
+     * not kept twice; "xx" is no country. */
+    assert_xpath(c, "count(/c:order/c:line[1]/c:extension/e:QTY)", "0");
     assert_xpath(c, "string(/c:order/c:extension/e:NAD/e:D3207)", "xx");
+    xmlFreeDoc(c);
+    xmlFreeDoc(edi);
+}
+
+/* Repeated values: the line takes the first ordered quantity, net price, line amount and
+ * supplier article number; every other one stays in the line's extension (nothing received
+ * is lost). DTM 4 (order date) gives way to DTM 137 and is kept in the extension. */
+static void repeated_values_are_kept(void **state)
+{
+    (void)state;
+    xmlDocPtr edi = read_interchange("tests/corpus/tricky/orders-repeated-values.edi");
+    xmlDocPtr c = map_message(edi, 1);
+    assert_xpath(c, "count(/c:order/c:date[@role='document'])", "1");
+    assert_xpath(c, "string(/c:order/c:date[@role='document']/@qualifier)", "137");
+    assert_xpath(c, "string(/c:order/c:extension/e:DTM/e:C507/e:D2005)", "4");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:quantity)", "10");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:netPrice)", "3.95");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:lineAmount)", "39.50");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:supplierArticle)", "ART-1");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:extension/e:QTY/e:C186/e:D6060)", "12");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:extension/e:PRI/e:C509/e:D5118)", "4.10");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:extension/e:MOA/e:C516/e:D5004)", "47.40");
+    assert_xpath(c, "string(/c:order/c:line[1]/c:extension/e:PIA/e:C212[2]/e:D7140)", "ART-1B");
+    assert_xpath(c, "count(/c:order/c:line[1]/c:extension/e:*)", "4");
     xmlFreeDoc(c);
     xmlFreeDoc(edi);
 }
@@ -297,6 +322,7 @@ int main(void)
         cmocka_unit_test(corpus_d96a_un),
         cmocka_unit_test(corpus_d01b),
         cmocka_unit_test(numbers_taxes_and_totals),
+        cmocka_unit_test(repeated_values_are_kept),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
