@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make run`: until the gateway server exists, show the EDIFACT engine at work on samples/.
+# `make run`: until the gateway server exists, show the EDIFACT engine and the conversion engine at work on samples/.
 set -u
 cd "$(dirname "$0")/.."
 G=bin/gateway
@@ -18,3 +18,14 @@ tmp=$(mktemp)
 "$G" edi to-xml samples/edifact/orders-d96a-eancom.edi > "$tmp"
 step "$G" edi from-xml --syntax 4 --charset UNOW --una ":+.?*'" --lf "$tmp"
 rm -f "$tmp"
+
+echo
+echo "The conversion engine (docs/canonical.md): the EANCOM order as the canonical model (first 30 lines),"
+"$G" convert --to canonical samples/edifact/orders-d96a-eancom.edi 2>/dev/null | head -n 30
+echo "... as openTRANS 2.1 (first 20 lines),"
+"$G" convert --to canonical samples/edifact/orders-d96a-eancom.edi 2>/dev/null | awk 'NR > 1 && /^<\?xml/ { exit } { print }' > "${TMPDIR:-/tmp}/demo-order.xml"
+"$G" convert --to opentrans "${TMPDIR:-/tmp}/demo-order.xml" | head -n 20
+rm -f "${TMPDIR:-/tmp}/demo-order.xml"
+step "$G" invoice check samples/einvoice/xrechnung-01.01a-ubl.xml
+echo "The same invoice as CII (first 15 lines):"
+"$G" convert --to xrechnung-cii samples/einvoice/xrechnung-01.01a-ubl.xml | head -n 15
