@@ -5,7 +5,7 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-PKGS    := libxml-2.0 libxslt jansson
+PKGS    := libxml-2.0 libxslt jansson sqlite3 libcrypto libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -18,7 +18,7 @@ OPT     := -O2 -g
 endif
 CFLAGS  := $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -Iparsers -Igateway \
            -DGATEWAY_FORMATS_DIR='"$(CURDIR)/formats"' $(EXTRA_CFLAGS)
-LDLIBS  := $(PKG_LIBS) $(EXTRA_LDLIBS)
+LDLIBS  := $(PKG_LIBS) -pthread $(EXTRA_LDLIBS)
 LDFLAGS := $(OPT)
 
 B := build/$(BUILD)

@@ -17,6 +17,10 @@ const char *edi_result_str(edi_result r)
     case EDI_E_DIRECTORY: return "a directory definition is missing or malformed";
     case EDI_E_XML:       return "the EDIFACT-XML document is not valid";
     case EDI_E_ARG:       return "invalid argument";
+    case EDI_E_NOT_FOUND: return "no such record";
+    case EDI_E_CONFLICT:  return "the record was changed by someone else";
+    case EDI_E_STORE:     return "the database failed";
+    case EDI_E_CORRUPT:   return "stored data does not match its checksum";
     case EDI_RESULT_COUNT: break;
     }
     return "unknown error";

@@ -1,6 +1,6 @@
-/* edi_result.h: the one result code of the EDIFACT engine and its readable text.
- * Every function in parsers/ that can fail returns an edi_result; details about
- * *where* a problem is in a document travel as findings (edi_finding.h). */
+/* edi_result.h: the one result code of the project and its readable text. Every function
+ * in parsers/ and gateway/ that can fail returns an edi_result; details about *where* a
+ * problem is in a document travel as findings (edi_finding.h, gateway/doc_finding.h). */
 #ifndef EDI_RESULT_H
 #define EDI_RESULT_H
 
@@ -18,6 +18,10 @@ typedef enum {
     EDI_E_DIRECTORY,    /* a directory file is missing or malformed */
     EDI_E_XML,          /* an EDIFACT-XML document is not what we expect */
     EDI_E_ARG,          /* a caller passed an invalid argument */
+    EDI_E_NOT_FOUND,    /* the store has no such record (message, job, order, ...) */
+    EDI_E_CONFLICT,     /* the record changed under us: a lost lease, a duplicate key */
+    EDI_E_STORE,        /* the database failed (disk, corruption, locked too long) */
+    EDI_E_CORRUPT,      /* stored bytes no longer match their checksum */
     EDI_RESULT_COUNT
 } edi_result;
 
