@@ -150,9 +150,9 @@ edi_result store_job_claim(store *s, const char *worker, int64_t lease_ms, const
 edi_result store_job_done(store *s, const store_job *j, const char *next_kind, char *why,
                           size_t why_n);
 
-/* Give a claimed job back to run again after `retry_after_ms`, with `reason` in the
- * message's history; after `max_attempts` claims it is kept as dead instead (and the
- * history says so). EDI_E_CONFLICT as for store_job_done. */
+/* Give a claimed job back to run again `retry_after_ms` milliseconds from now (a delay, not
+ * a time), with `reason` in the message's history; after `max_attempts` claims it is kept as
+ * dead instead (and the history says so). EDI_E_CONFLICT as for store_job_done. */
 edi_result store_job_retry(store *s, const store_job *j, int64_t retry_after_ms, int max_attempts,
                            const char *reason, char *why, size_t why_n);
 
