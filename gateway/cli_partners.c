@@ -1,0 +1,288 @@
+/* `gateway partners check [--partners DIR] [--json]`: every profile of the folder loaded as
+ * the gateway loads them (partner_set_load). The profiles and the findings are the
+ * command's answer, so both go to stdout: one line per profile the gateway would use, then
+ * one line per finding and a verdict when there are findings; or with --json one object.
+ * Exit status: 0 every profile good, 1 findings, 2 an unreadable folder or usage. */
+#include "cli_partners.h"
+#include "cli_common.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mapping.h"
+#include "partner.h"
+
+#ifndef GATEWAY_FORMATS_DIR
+#define GATEWAY_FORMATS_DIR "formats"
+#endif
+#ifndef GATEWAY_PARTNERS_DIR
+#define GATEWAY_PARTNERS_DIR GATEWAY_FORMATS_DIR "/../partners"
+#endif
+
+static void usage(FILE *out)
+{
+    fputs("usage: gateway partners check [--partners DIR] [--json]\n"
+          "\n"
+          "Load every partner profile (<id>.xml) of the folder as the gateway does at start:\n"
+          "each is validated against partners/partner.xsd and checked for what the schema\n"
+          "cannot say (check digits, versions, answers without EDIFACT settings or outbox,\n"
+          "identifiers two profiles claim, ...). A profile with an error is not used.\n"
+          "\n"
+          "Output on stdout: one line per profile the gateway would use:\n"
+          "  ID \"NAME\" customer C ids unb=ID:Q,gln=G,... accepts edifact-orders:D96A,...\n"
+          "  answers contrl,ordrsp,desadv,invoic approval above:25000.00:EUR channel ...\n"
+          "then one line per finding (FILE: error RULE line N (where): text) and a verdict\n"
+          "line when there are findings. With --json one object {folder, partners: [...],\n"
+          "findings: [{severity, rule, line, where, text}]}.\n"
+          "\n"
+          "options:\n"
+          "  --partners DIR  the profiles' folder (default: $GATEWAY_PARTNERS_DIR or the\n"
+          "                  built-in path)\n"
+          "  --formats DIR   the formats folder; the schema is DIR/../partners/partner.xsd\n"
+          "                  (default: $EDI_FORMATS_DIR or the built-in path)\n"
+          "  --json          JSON instead of lines\n"
+          "\n"
+          "exit status: 0 every profile good; 1 findings (the profiles named are not used);\n"
+          "2 the folder cannot be read, or usage\n",
+          out);
+}
+
+enum { OPT_PARTNERS = 256, OPT_FORMATS, OPT_JSON, OPT_HELP };
+
+static const struct option options[] = {
+    { "partners", required_argument, NULL, OPT_PARTNERS },
+    { "formats", required_argument, NULL, OPT_FORMATS },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+};
+
+typedef struct {
+    const char *partners;
+    const char *formats;
+    bool json;
+} check_opts;
+
+/* ---- one profile as a line ------------------------------------------------------- */
+
+/* Appends ",name=value" (the first without the comma) to `buf` when value is set. */
+static void add_item(char *buf, size_t n, const char *name, const char *value)
+{
+    if (!value || !value[0])
+        return;
+    size_t len = strlen(buf);
+    if (len < n)
+        snprintf(buf + len, n - len, "%s%s%s%s", len ? "," : "", name ? name : "",
+                 name ? "=" : "", value);
+}
+
+static void print_profile(const partner *p)
+{
+    char ids[2048] = "", accepts[256] = "", answers[128] = "", approval[64] = "";
+    for (size_t i = 0; i < p->n_unb; i++) {
+        char v[48];
+        snprintf(v, sizeof v, "%s%s%s", p->unb[i].id, p->unb[i].qualifier[0] ? ":" : "",
+                 p->unb[i].qualifier);
+        add_item(ids, sizeof ids, "unb", v);
+    }
+    add_item(ids, sizeof ids, "gln", p->gln);
+    add_item(ids, sizeof ids, "as2", p->as2_id);
+    add_item(ids, sizeof ids, "opentrans", p->opentrans_id);
+    add_item(ids, sizeof ids, p->api_key_kind == PARTNER_KEY_ENV ? "apikey-env" : "apikey-file",
+             p->api_key_ref);
+    for (size_t i = 0; i < p->n_accepts; i++) {
+        char v[40];
+        snprintf(v, sizeof v, "%s%s%s", partner_format_name(p->accepts[i].format),
+                 p->accepts[i].version[0] ? ":" : "", p->accepts[i].version);
+        add_item(accepts, sizeof accepts, NULL, v);
+    }
+    if (p->contrl_wanted)
+        add_item(answers, sizeof answers, NULL, "contrl");
+    static const char *const kinds[PARTNER_N_ANSWERS] = { "orderResponse", "despatch", "invoice" };
+    for (int a = 0; a < PARTNER_N_ANSWERS; a++)
+        add_item(answers, sizeof answers, kinds[a], partner_answer_target(p, (partner_answer)a));
+    snprintf(approval, sizeof approval, "%s", partner_approval_name(p->approval));
+    if (p->approval == PARTNER_APPROVAL_ABOVE) {
+        size_t len = strlen(approval);
+        snprintf(approval + len, sizeof approval - len, ":%s:%s", p->approval_amount,
+                 p->approval_currency);
+    }
+    printf("%s \"%s\" customer %s ids %s accepts %s answers %s approval %s channel ", p->id,
+           p->name, p->customer[0] ? p->customer : "-", ids[0] ? ids : "-",
+           accepts[0] ? accepts : "-", answers[0] ? answers : "-", approval);
+    if (p->channel == PARTNER_CHANNEL_DIRECTORY)
+        printf("directory inbox=%s outbox=%s\n", p->inbox[0] ? p->inbox : "-",
+               p->outbox[0] ? p->outbox : "-");
+    else
+        printf("-\n");
+}
+
+/* ---- one profile as JSON --------------------------------------------------------- */
+
+/* A string, or null when it is "". */
+static json_t *text_or_null(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
+
+static json_t *edifact_json(const partner_edifact *e)
+{
+    if (!e->directory[0])
+        return json_null();
+    return json_pack("{s:s, s:o, s:o, s:i, s:o, s:o}", "directory", e->directory,
+                     "association", text_or_null(e->association),
+                     "syntax", text_or_null(e->syntax_id), "syntaxVersion", e->syntax_version,
+                     "separators", text_or_null(e->separators),
+                     "lineBreaks", e->line_break ? json_string(!e->line_break[0] ? "none"
+                                                               : e->line_break[1] ? "crlf" : "lf")
+                                                 : json_null());
+}
+
+static json_t *profile_json(const partner *p)
+{
+    json_t *unb = json_array(), *accepts = json_array();
+    for (size_t i = 0; unb && i < p->n_unb; i++)
+        json_array_append_new(unb, json_pack("{s:s, s:o}", "id", p->unb[i].id, "qualifier",
+                                             text_or_null(p->unb[i].qualifier)));
+    for (size_t i = 0; accepts && i < p->n_accepts; i++)
+        json_array_append_new(accepts, json_pack("{s:s, s:o}", "format",
+                                                 partner_format_name(p->accepts[i].format),
+                                                 "version", text_or_null(p->accepts[i].version)));
+    json_t *answers = json_object();
+    static const char *const kinds[PARTNER_N_ANSWERS] = { "orderResponse", "despatch", "invoice" };
+    json_object_set_new(answers, "contrl", json_boolean(p->contrl_wanted));
+    for (int a = 0; a < PARTNER_N_ANSWERS; a++) {
+        const char *target = partner_answer_target(p, (partner_answer)a);
+        json_object_set_new(answers, kinds[a], target[0]
+            ? json_pack("{s:s, s:o}", "format", target, "edifact", edifact_json(&p->answer_edifact[a]))
+            : json_null());
+    }
+    return json_pack("{s:s, s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o,"
+                     " s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}}",
+                     "id", p->id, "name", p->name, "file", p->file,
+                     "customer", text_or_null(p->customer),
+                     "identifiers", "unb", unb, "gln", text_or_null(p->gln),
+                     "as2", text_or_null(p->as2_id), "opentrans", text_or_null(p->opentrans_id),
+                     "apiKeyEnv", text_or_null(p->api_key_kind == PARTNER_KEY_ENV ? p->api_key_ref : ""),
+                     "apiKeyFile", text_or_null(p->api_key_kind == PARTNER_KEY_FILE ? p->api_key_ref : ""),
+                     "accepts", accepts, "answers", answers,
+                     "channel", "kind", p->channel == PARTNER_CHANNEL_DIRECTORY ? "directory" : "none",
+                     "inbox", text_or_null(p->inbox), "outbox", text_or_null(p->outbox),
+                     "approval", "policy", partner_approval_name(p->approval),
+                     "amount", text_or_null(p->approval_amount),
+                     "currency", text_or_null(p->approval_currency));
+}
+
+static json_t *findings_json(const doc_findings *f)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < f->count; i++) {
+        const doc_finding *d = &f->items[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s, s:s}", "severity",
+                                              d->severity == DOC_ERROR ? "error" : "warning",
+                                              "rule", d->rule, "line", (json_int_t)d->line,
+                                              "where", d->where, "text", d->text));
+    }
+    return list;
+}
+
+/* ---- the command ----------------------------------------------------------------- */
+
+static int check(const check_opts *o)
+{
+    const char *env = getenv("GATEWAY_PARTNERS_DIR");
+    const char *dir = o->partners ? o->partners : env && *env ? env : GATEWAY_PARTNERS_DIR;
+    const char *formats = cli_formats_root(o->formats);
+    char canonical[4096], schema[4096];
+    snprintf(canonical, sizeof canonical, "%s/canonical/canonical.xsd", formats);
+    snprintf(schema, sizeof schema, "%s/../partners/partner.xsd", formats);
+    mapping_ctx *m = mapping_new(canonical);
+    if (!m) {
+        fprintf(stderr, "gateway partners check: out of memory\n");
+        return 2;
+    }
+    doc_findings f;
+    doc_findings_init(&f);
+    char why[1024] = "";
+    partner_set *ps = partner_set_load(m, schema, dir, &f, why, sizeof why);
+    int status = 2;
+    if (!ps) {
+        fprintf(stderr, "gateway partners check: %s\n", why);
+    } else if (o->json) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < partner_set_count(ps); i++)
+            json_array_append_new(list, profile_json(partner_set_at(ps, i)));
+        json_t *all = json_pack("{s:s, s:o, s:o}", "folder", dir, "partners", list,
+                                "findings", findings_json(&f));
+        if (!all || json_dumpf(all, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF) {
+            fprintf(stderr, "gateway partners check: cannot write the JSON\n");
+            status = 2;
+        } else {
+            status = f.count || f.dropped ? 1 : 0;
+        }
+        json_decref(all);
+    } else {
+        for (size_t i = 0; i < partner_set_count(ps); i++)
+            print_profile(partner_set_at(ps, i));
+        doc_findings_print(&f, stdout, false, NULL);
+        if (f.count || f.dropped)
+            printf("%zu finding%s: the profiles named are not used; %zu profile%s used\n",
+                   f.count + f.dropped, f.count + f.dropped == 1 ? "" : "s",
+                   partner_set_count(ps), partner_set_count(ps) == 1 ? "" : "s");
+        status = f.count || f.dropped ? 1 : 0;
+    }
+    if (fflush(stdout) != 0)
+        status = 2;
+    partner_set_free(ps);
+    doc_findings_free(&f);
+    mapping_free(m);
+    return status;
+}
+
+int cli_partners_main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "check") != 0) {
+        fprintf(stderr, "gateway partners: unknown subcommand \"%s\"; the one there is: check\n",
+                argv[1]);
+        return 2;
+    }
+    check_opts o = { 0 };
+    optind = 1;
+    opterr = 0;
+    int c;
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_PARTNERS: o.partners = optarg; break;
+        case OPT_FORMATS: o.formats = optarg; break;
+        case OPT_JSON: o.json = true; break;
+        case OPT_HELP:
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            fprintf(stderr, "gateway partners check: unknown option or missing value: %s\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "gateway partners check: no file arguments; name the folder with "
+                "--partners DIR\n");
+        usage(stderr);
+        return 2;
+    }
+    return check(&o);
+}
