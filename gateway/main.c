@@ -4,7 +4,11 @@
 
 #include "cli_convert.h"
 #include "cli_edi.h"
+#include "cli_ingest.h"
 #include "cli_invoice.h"
+#include "cli_messages.h"
+#include "cli_partners.h"
+#include "cli_serve.h"
 
 static void usage(FILE *out)
 {
@@ -24,6 +28,12 @@ static void usage(FILE *out)
           "                        or html\n"
           "  invoice check [--rules en16931|xrechnung|peppol] [--json] FILE\n"
           "                        check an invoice (UBL, CII, canonical) against EN 16931\n"
+          "  partners check        check the partner profiles\n"
+          "  serve [--config FILE] run the gateway: HTTP server, workers, inbox folders\n"
+          "  ingest [--config FILE] [--partner P] FILE|-\n"
+          "                        receive a file by hand, as an inbox folder does\n"
+          "  messages list|show    the stored messages, their status and history\n"
+          "  reprocess ID          process a stored message again from its raw bytes\n"
           "\n"
           "`gateway COMMAND --help` describes each command.\n"
           "\n"
@@ -48,6 +58,16 @@ int main(int argc, char **argv)
         return cli_convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "invoice"))
         return cli_invoice_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "partners"))
+        return cli_partners_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "serve"))
+        return cli_serve_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "ingest"))
+        return cli_ingest_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "messages"))
+        return cli_messages_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "reprocess"))
+        return cli_reprocess_main(argc - 1, argv + 1);
     fprintf(stderr, "gateway: unknown command \"%s\"; `gateway --help` lists the commands\n", argv[1]);
     return 2;
 }

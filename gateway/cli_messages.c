@@ -1,0 +1,457 @@
+/* cli_messages.c: `gateway messages list|show` and `gateway reprocess` (cli_messages.h). */
+#include "cli_messages.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "edi_buf.h"
+#include "pipeline.h"
+
+void cli_config_refused(const char *cmd, const doc_findings *f, const char *why)
+{
+    fprintf(stderr, "%s: %s\n", cmd, why);
+    if (f->count > 1)
+        doc_findings_print(f, stderr, false, NULL);
+}
+
+bool cli_open_store(const char *cmd, const char *config_option, gateway_config **cfg,
+                    store **s, content_store **cs)
+{
+    doc_findings f;
+    doc_findings_init(&f);
+    char why[640] = "";
+    *cfg = NULL;
+    if (config_load(config_path(config_option), NULL, cfg, &f, why, sizeof why) != EDI_OK) {
+        cli_config_refused(cmd, &f, why);
+        doc_findings_free(&f);
+        return false;
+    }
+    doc_findings_free(&f);
+    if (s && !(*s = store_open_sqlite((*cfg)->database, why, sizeof why))) {
+        fprintf(stderr, "%s: the database %s cannot be used: %s\n", cmd, (*cfg)->database, why);
+        config_free(*cfg);
+        return false;
+    }
+    if (cs && !(*cs = content_store_open((*cfg)->content_dir, why, sizeof why))) {
+        fprintf(stderr, "%s: the content store %s cannot be used: %s\n", cmd,
+                (*cfg)->content_dir, why);
+        if (s)
+            store_close(*s);
+        config_free(*cfg);
+        return false;
+    }
+    return true;
+}
+
+/* "2026-11-26T09:15:02Z" for Unix milliseconds. */
+static void when(int64_t ms, char *out, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* --since: an ISO date (2026-11-26), date and time (2026-11-26T09:00[:00][Z], UTC), or a
+ * duration back from now (90s, 15m, 2h, 3d). False when it is none of these. */
+static bool parse_since(const char *arg, int64_t *ms)
+{
+    char *end = NULL;
+    long long n = strtoll(arg, &end, 10);
+    if (end && end != arg && n >= 0 && end[0] && !end[1] && strchr("smhd", end[0])) {
+        long long unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : 86400;
+        *ms = store_now_ms() - n * unit * 1000;
+        return true;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int y, mo, d, h = 0, mi = 0, s = 0, used = 0;
+    if (sscanf(arg, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
+        return false;
+    const char *rest = arg + used;
+    if (*rest == 'T' || *rest == ' ') {
+        int u2 = 0;
+        if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &u2) != 2)
+            return false;
+        rest += 1 + u2;
+        if (*rest == ':') {
+            if (sscanf(rest + 1, "%2d%n", &s, &u2) != 1)
+                return false;
+            rest += 1 + u2;
+        }
+        if (*rest == 'Z')
+            rest++;
+    }
+    if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return false;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    *ms = (int64_t)timegm(&tm) * 1000;
+    return true;
+}
+
+static json_t *message_json(const store_message *m)
+{
+    char created[32], updated[32];
+    when(m->created_ms, created, sizeof created);
+    when(m->updated_ms, updated, sizeof updated);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:s}",
+                     "id", (json_int_t)m->id, "direction", m->direction == STORE_IN ? "in" : "out",
+                     "partner", m->partner, "channel", m->channel, "filename", m->filename,
+                     "content_id", m->content_id, "size", (json_int_t)m->size, "format", m->format,
+                     "status", m->status, "status_reason", m->status_reason, "reference",
+                     m->reference, "parent_id", (json_int_t)m->parent_id, "created", created,
+                     "updated", updated);
+}
+
+typedef struct {
+    bool json;
+    json_t *array;
+    size_t n;
+} list_ctx;
+
+static int print_one(void *ctx, const store_message *m)
+{
+    list_ctx *l = ctx;
+    l->n++;
+    if (l->json) {
+        json_array_append_new(l->array, message_json(m));
+        return 0;
+    }
+    char created[32];
+    when(m->created_ms, created, sizeof created);
+    printf("%-6" PRId64 " %-3s %-10s %-16s %-22s %-18s %s %s\n", m->id,
+           m->direction == STORE_IN ? "in" : "out", m->status, m->partner[0] ? m->partner : "-",
+           m->format[0] ? m->format : "-", m->reference[0] ? m->reference : "-", created,
+           m->filename[0] ? m->filename : "-");
+    if (!strcmp(m->status, STORE_STATUS_FAILED) && m->status_reason[0])
+        printf("       reason: %s\n", m->status_reason);
+    return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' }, { "status", required_argument, NULL, 's' },
+        { "partner", required_argument, NULL, 'p' }, { "order", required_argument, NULL, 'o' },
+        { "since", required_argument, NULL, 't' }, { "limit", required_argument, NULL, 'l' },
+        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL;
+    store_message_filter f = { .direction = -1 };
+    bool json = false, help = false, bad = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 's': f.status = optarg; break;
+        case 'p': f.partner = optarg; break;
+        case 'o': f.reference = optarg; break;
+        case 'j': json = true; break;
+        case 'h': help = true; break;
+        case 'l': {
+            char *end = NULL;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (!end || *end || n == 0) {
+                fprintf(stderr, "gateway messages list: --limit takes a positive number\n");
+                bad = true;
+            }
+            f.limit = (size_t)n;
+            break;
+        }
+        case 't':
+            if (!parse_since(optarg, &f.since_ms)) {
+                fprintf(stderr, "gateway messages list: --since takes a date (2026-11-26), a "
+                        "UTC date and time (2026-11-26T09:00) or a duration (15m, 2h, 3d), not "
+                        "\"%s\"\n", optarg);
+                bad = true;
+            }
+            break;
+        default: bad = true;
+        }
+    }
+    if (help || bad || optind != argc) {
+        fputs("usage: gateway messages list [--config FILE] [--status S] [--partner P]\n"
+              "                             [--order NUMBER] [--since T] [--limit N] [--json]\n"
+              "\n"
+              "List stored messages, newest first (100 unless --limit): id, direction, status,\n"
+              "partner, format, reference (the order or invoice number), when received, file.\n"
+              "Failed messages show their reason. --order NUMBER finds the messages of one\n"
+              "order; --since takes 2026-11-26, 2026-11-26T09:00 (UTC) or 15m, 2h, 3d.\n",
+              help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    gateway_config *cfg = NULL;
+    store *s = NULL;
+    if (!cli_open_store("gateway messages list", config, &cfg, &s, NULL))
+        return 2;
+    list_ctx l = { .json = json, .array = json ? json_array() : NULL };
+    char why[640] = "";
+    edi_result r = store_message_list(s, &f, print_one, &l, why, sizeof why);
+    int status = 0;
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway messages list: %s\n", why);
+        status = 2;
+    } else if (json) {
+        json_dumpf(l.array, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+    } else if (l.n == 0) {
+        fprintf(stderr, "gateway messages list: no message matches\n");
+    }
+    json_decref(l.array);
+    store_close(s);
+    config_free(cfg);
+    return status;
+}
+
+typedef struct {
+    bool json;
+    json_t *array;
+} history_ctx;
+
+static int print_event(void *ctx, const store_event *e)
+{
+    history_ctx *h = ctx;
+    char at[32];
+    when(e->at_ms, at, sizeof at);
+    if (h->json)
+        json_array_append_new(h->array, json_pack("{s:s,s:s,s:s,s:s}", "at", at, "event",
+                                                  e->event, "actor", e->actor, "detail",
+                                                  e->detail));
+    else
+        printf("  %s  %-10s %-20s %s\n", at, e->event, e->actor, e->detail);
+    return 0;
+}
+
+/* The length of the UTF-8 sequence at p (at most n bytes), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* The start of a payload for people: printable text and valid UTF-8 as they are, other
+ * bytes (control characters, another character set) as '.'. */
+static void print_raw_start(const edi_buf *raw, size_t max)
+{
+    size_t n = raw->len < max ? raw->len : max;
+    const unsigned char *p = (const unsigned char *)raw->p;
+    for (size_t i = 0; i < n;) {
+        size_t len = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 1;
+        if (len > 1) {
+            fwrite(p + i, 1, len, stdout);
+            i += len;
+            continue;
+        }
+        putchar(p[i] == '\n' || p[i] == '\t' || (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '.');
+        i++;
+    }
+    if (n && raw->p[n - 1] != '\n')
+        putchar('\n');
+    if (raw->len > n)
+        printf("... (%zu more bytes; --raw prints all of them)\n", raw->len - n);
+}
+
+static bool parse_id(const char *arg, store_id *id)
+{
+    char *end = NULL;
+    long long n = strtoll(arg, &end, 10);
+    if (!end || *end || n <= 0)
+        return false;
+    *id = n;
+    return true;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' }, { "raw", no_argument, NULL, 'r' },
+        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL;
+    bool raw_only = false, json = false, help = false, bad = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'c')
+            config = optarg;
+        else if (c == 'r')
+            raw_only = true;
+        else if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            help = true;
+        else
+            bad = true;
+    }
+    store_id id = 0;
+    if (help || bad || optind != argc - 1 || !parse_id(argv[optind], &id)) {
+        fputs("usage: gateway messages show [--config FILE] [--raw | --json] ID\n"
+              "\n"
+              "Show one message: what the store knows of it, the start of its raw bytes and\n"
+              "its history, every event in order (received, identified, parsed, mapped, each\n"
+              "finding, failed, sent, reprocess). --raw prints the raw bytes alone, exactly.\n",
+              help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    gateway_config *cfg = NULL;
+    store *s = NULL;
+    content_store *cs = NULL;
+    if (!cli_open_store("gateway messages show", config, &cfg, &s, &cs))
+        return 2;
+    store_message m;
+    char why[640] = "";
+    edi_buf raw = { 0 };
+    int status = 0;
+    edi_result r = store_message_get(s, id, &m, why, sizeof why);
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway messages show: %s\n",
+                r == EDI_E_NOT_FOUND ? "there is no message with this id" : why);
+        status = r == EDI_E_NOT_FOUND ? 1 : 2;
+        goto out;
+    }
+    char rwhy[640] = "";
+    edi_result rr = content_store_get(cs, m.content_id, &raw, rwhy, sizeof rwhy);
+    if (raw_only) {
+        if (rr != EDI_OK) {
+            fprintf(stderr, "gateway messages show: the raw bytes cannot be read: %s\n", rwhy);
+            status = 2;
+        } else {
+            fwrite(raw.p, 1, raw.len, stdout);
+        }
+        goto out;
+    }
+    history_ctx h = { .json = json, .array = json ? json_array() : NULL };
+    if (json) {
+        json_t *o = message_json(&m);
+        r = store_history_list(s, id, print_event, &h, why, sizeof why);
+        json_object_set_new(o, "history", h.array);
+        char path[1024] = "";
+        content_store_path(cs, m.content_id, path, sizeof path);
+        json_object_set_new(o, "raw_path", json_string(path));
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        json_decref(o);
+    } else {
+        char created[32], updated[32], path[1024] = "";
+        when(m.created_ms, created, sizeof created);
+        when(m.updated_ms, updated, sizeof updated);
+        content_store_path(cs, m.content_id, path, sizeof path);
+        printf("message %" PRId64 " (%s)\n", m.id, m.direction == STORE_IN ? "inbound" : "outbound");
+        printf("  status:    %s\n", m.status);
+        if (m.status_reason[0])
+            printf("  reason:    %s\n", m.status_reason);
+        printf("  partner:   %s\n", m.partner[0] ? m.partner : "(not known)");
+        printf("  format:    %s\n", m.format[0] ? m.format : "(not known yet)");
+        printf("  reference: %s\n", m.reference[0] ? m.reference : "-");
+        printf("  channel:   %s%s%s\n", m.channel, m.filename[0] ? ", file " : "", m.filename);
+        if (m.parent_id)
+            printf("  answers:   message %" PRId64 "\n", m.parent_id);
+        printf("  received:  %s, last change %s\n", created, updated);
+        printf("  raw:       %" PRId64 " bytes, %s\n", m.size, path);
+        printf("\nraw bytes%s:\n", raw.len > 2048 ? " (start)" : "");
+        if (rr == EDI_OK)
+            print_raw_start(&raw, 2048);
+        else
+            printf("  cannot be read: %s\n", rwhy);
+        printf("\nhistory:\n");
+        r = store_history_list(s, id, print_event, &h, why, sizeof why);
+    }
+    if (r != EDI_OK) {
+        fprintf(stderr, "gateway messages show: %s\n", why);
+        status = 2;
+    }
+out:
+    edi_buf_free(&raw);
+    content_store_close(cs);
+    store_close(s);
+    config_free(cfg);
+    return status;
+}
+
+int cli_messages_main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs("usage: gateway messages list [OPTIONS]\n"
+              "       gateway messages show [OPTIONS] ID\n"
+              "\n"
+              "`gateway messages list --help` and `gateway messages show --help` describe them.\n",
+              argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "list"))
+        return cmd_list(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "show"))
+        return cmd_show(argc - 1, argv + 1);
+    fprintf(stderr, "gateway messages: unknown command \"%s\"; `gateway messages --help` lists "
+            "them\n", argv[1]);
+    return 2;
+}
+
+int cli_reprocess_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL;
+    bool help = false, bad = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'c')
+            config = optarg;
+        else if (c == 'h')
+            help = true;
+        else
+            bad = true;
+    }
+    store_id id = 0;
+    if (help || bad || optind != argc - 1 || !parse_id(argv[optind], &id)) {
+        fputs("usage: gateway reprocess [--config FILE] ID\n"
+              "\n"
+              "Process inbound message ID again from its stored raw bytes (after a partner\n"
+              "profile was fixed, say): the running daemon identifies, parses and maps it\n"
+              "anew. The history records who asked for it and when.\n",
+              help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    gateway_config *cfg = NULL;
+    store *s = NULL;
+    if (!cli_open_store("gateway reprocess", config, &cfg, &s, NULL))
+        return 2;
+    char actor[64], why[640] = "";
+    const struct passwd *pw = getpwuid(getuid());
+    snprintf(actor, sizeof actor, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+    edi_result r = pipeline_reprocess(s, id, actor, why, sizeof why);
+    int status = 0;
+    if (r == EDI_OK) {
+        fprintf(stderr, "gateway reprocess: message %" PRId64 " is queued to be processed again\n",
+                id);
+    } else {
+        fprintf(stderr, "gateway reprocess: %s\n",
+                r == EDI_E_NOT_FOUND ? "there is no message with this id" : why);
+        status = r == EDI_E_NOT_FOUND || r == EDI_E_ARG ? 1 : 2;
+    }
+    store_close(s);
+    config_free(cfg);
+    return status;
+}

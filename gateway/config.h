@@ -1,0 +1,53 @@
+/* config.h: the gateway daemon's configuration file (schema formats/config/gateway.xsd). It
+ * owns reading and validating the file with a finding per problem (file and line), and the
+ * settings record: paths made absolute against the file's folder, defaults filled in. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "doc_finding.h"
+#include "edi_result.h"
+
+#define CONFIG_NS "urn:edi-gateway:config:1"
+
+/* Every path is absolute (joined with the configuration file's folder when the file gave a
+ * relative one) and owned by the record. */
+typedef struct {
+    char *file;              /* the configuration file, absolute */
+    char *data_dir;          /* <data folder> */
+    char *database;          /* the SQLite file: <data database>, default <data>/gateway.db */
+    char *content_dir;       /* the content store: <data content>, default <data>/content */
+    char *partners_dir;      /* the partner profiles */
+    char *formats_dir;       /* formats/ (EDIFACT directories, schemas); default built in */
+    char *xslt_dir;          /* the stylesheets; default built in */
+    char *inbox_dir;         /* the shared inbox, NULL when there is none */
+    bool http_enabled;       /* an <http> element was given */
+    char http_address[46];   /* IPv4 or IPv6 literal; default 127.0.0.1 */
+    unsigned http_port;
+    unsigned workers;        /* default 2 */
+    unsigned lease_seconds;  /* default 60 */
+    unsigned poll_ms;        /* default 1000 */
+    size_t max_file_bytes;   /* default 64 MiB */
+} gateway_config;
+
+/* The built-in folders (the checkout's formats/ and xslt/), used when the file names none. */
+const char *config_default_formats_dir(void);
+const char *config_default_xslt_dir(void);
+
+/* Read `path`, validate it against `schema_path` (NULL: <built-in formats>/config/gateway.xsd)
+ * and fill in the record. Every problem is a DOC_ERROR finding in `findings` (rule
+ * "CONFIG", its line, `where` naming the file), and `why` gets the first one as a sentence.
+ * Returns EDI_OK and *out (free with config_free), EDI_E_IO (cannot be read), EDI_E_XML
+ * (refused), EDI_E_NOMEM. */
+edi_result config_load(const char *path, const char *schema_path, gateway_config **out,
+                       doc_findings *findings, char *why, size_t why_n);
+
+void config_free(gateway_config *c);
+
+/* The configuration file a command uses: `option` (--config) if given, else
+ * $GATEWAY_CONFIG, else "gateway.xml" in the current folder. Never NULL. */
+const char *config_path(const char *option);
+
+#endif

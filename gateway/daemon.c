@@ -1,0 +1,391 @@
+/* daemon.c: `gateway serve` (daemon.h). */
+#include "daemon.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "channel_dir.h"
+#include "content_store.h"
+#include "convert.h"
+#include "edi_directory.h"
+#include "http_server.h"
+#include "mapping.h"
+#include "partner.h"
+#include "pipeline.h"
+#include "store.h"
+
+typedef struct gw gw;
+
+typedef struct {
+    gw *g;
+    unsigned index;
+    pthread_t thread;
+    bool started;
+    int status;            /* 0, or 1 when the thread could not run */
+} worker;
+
+struct gw {
+    const gateway_config *cfg;
+    content_store *content;
+    edi_directory *directory;
+    mapping_ctx *loader;
+    partner_set *partners;
+    http_server *http;
+    store *http_store;         /* the HTTP threads' handle, under http_lock */
+    pthread_mutex_t http_lock;
+    atomic_bool stop;
+    pthread_mutex_t lock;      /* with `wake`: workers and the poller sleep on it */
+    pthread_cond_t wake;
+    unsigned long work_signals; /* bumped when new work is there */
+    worker *workers;
+    worker poller;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gateway serve: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Sleep up to `ms` or until woken (new work, or the stop). */
+static void nap(gw *g, unsigned ms, unsigned long seen)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&g->lock);
+    while (!atomic_load(&g->stop) && g->work_signals == seen)
+        if (pthread_cond_timedwait(&g->wake, &g->lock, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&g->lock);
+}
+
+static unsigned long signals_seen(gw *g)
+{
+    pthread_mutex_lock(&g->lock);
+    unsigned long s = g->work_signals;
+    pthread_mutex_unlock(&g->lock);
+    return s;
+}
+
+static void signal_work(gw *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->work_signals++;
+    pthread_cond_broadcast(&g->wake);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* ---- workers ------------------------------------------------------------------------- */
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    gw *g = w->g;
+    char why[640] = "", name[64];
+    snprintf(name, sizeof name, "worker-%ld-%u", (long)getpid(), w->index);
+    store *s = store_open_sqlite(g->cfg->database, why, sizeof why);
+    convert_engine *e = s ? convert_engine_new(g->cfg->formats_dir, g->cfg->xslt_dir, why,
+                                               sizeof why)
+                          : NULL;
+    if (!e) {
+        say("%s cannot start: %s", name, why);
+        store_close(s);
+        w->status = 1;
+        return NULL;
+    }
+    pipeline_ctx p = { .store = s, .content = g->content, .engine = e,
+                       .directory = g->directory, .partners = g->partners, .worker = name,
+                       .lease_ms = (int64_t)g->cfg->lease_seconds * 1000 };
+    while (!atomic_load(&g->stop)) {
+        unsigned long seen = signals_seen(g);
+        bool ran = false;
+        why[0] = '\0';
+        edi_result r = pipeline_step(&p, &ran, why, sizeof why);
+        if (r != EDI_OK && r != EDI_E_CONFLICT)
+            say("%s: %s", name, why[0] ? why : edi_result_str(r));
+        if (r == EDI_OK && ran)
+            continue;
+        nap(g, r == EDI_OK ? g->cfg->poll_ms : 200, seen);
+    }
+    convert_engine_free(e);
+    store_close(s);
+    return NULL;
+}
+
+/* ---- the inbox poller ---------------------------------------------------------------- */
+
+static void *poll_inboxes(void *arg)
+{
+    worker *w = arg;
+    gw *g = w->g;
+    char why[640] = "";
+    store *s = store_open_sqlite(g->cfg->database, why, sizeof why);
+    if (!s) {
+        say("the inbox poller cannot start: %s", why);
+        w->status = 1;
+        return NULL;
+    }
+    size_t n = partner_set_count(g->partners) + 1, k = 0;
+    channel_inbox **in = calloc(n, sizeof *in);
+    if (!in) {
+        store_close(s);
+        w->status = 1;
+        return NULL;
+    }
+    if (g->cfg->inbox_dir && !(in[k++] = channel_inbox_new(g->cfg->inbox_dir, "",
+                                                           g->cfg->max_file_bytes, why,
+                                                           sizeof why)))
+        say("%s", why);
+    for (size_t i = 0; i + 1 < n; i++) {
+        const partner *p = partner_set_at(g->partners, i);
+        if (p->channel != PARTNER_CHANNEL_DIRECTORY || !p->inbox[0])
+            continue;
+        if (!(in[k++] = channel_inbox_new(p->inbox, p->id, g->cfg->max_file_bytes, why,
+                                          sizeof why)))
+            say("partner %s: %s", p->id, why);
+    }
+    while (!atomic_load(&g->stop)) {
+        size_t taken = 0;
+        for (size_t i = 0; i < k && !atomic_load(&g->stop); i++) {
+            if (!in[i])
+                continue;
+            why[0] = '\0';
+            edi_result r = channel_inbox_poll(in[i], s, g->content, &taken, why, sizeof why);
+            if (r != EDI_OK)
+                say("inbox %s: %s", channel_inbox_folder(in[i]), why);
+        }
+        if (taken)
+            signal_work(g);
+        nap(g, g->cfg->poll_ms, signals_seen(g));
+    }
+    for (size_t i = 0; i < k; i++)
+        channel_inbox_free(in[i]);
+    free(in);
+    store_close(s);
+    return NULL;
+}
+
+/* ---- HTTP ---------------------------------------------------------------------------- */
+
+static void health(void *ctx, const http_request *rq, http_response *rs)
+{
+    gw *g = ctx;
+    if (strcmp(rq->method, "GET")) {
+        http_respond_error(rs, 405, "%s takes GET", rq->path);
+        return;
+    }
+    int64_t waiting = 0, dead = 0;
+    char why[512] = "";
+    pthread_mutex_lock(&g->http_lock);
+    int version = store_schema_version(g->http_store);
+    edi_result r = store_job_counts(g->http_store, &waiting, &dead, why, sizeof why);
+    pthread_mutex_unlock(&g->http_lock);
+    if (r != EDI_OK) {
+        http_respond_json(rs, 503, json_pack("{s:s,s:s}", "status", "unavailable", "error", why));
+        return;
+    }
+    http_respond_json(rs, 200,
+                      json_pack("{s:s,s:i,s:{s:I,s:I},s:i,s:i}", "status", "ok",
+                                "schema_version", version, "jobs", "waiting",
+                                (json_int_t)waiting, "dead", (json_int_t)dead, "partners",
+                                (int)partner_set_count(g->partners), "workers",
+                                (int)g->cfg->workers));
+}
+
+/* ---- start and stop ------------------------------------------------------------------ */
+
+static bool prepare_data(const gateway_config *cfg)
+{
+    if (!channel_dir_mkdirs(cfg->data_dir)) {
+        say("the data folder %s cannot be made: %s; set <data folder> in %s to a folder the "
+            "gateway may write", cfg->data_dir, strerror(errno), cfg->file);
+        return false;
+    }
+    if (access(cfg->data_dir, W_OK | X_OK) != 0) {
+        say("the data folder %s is not writable: %s; set <data folder> in %s to a folder the "
+            "gateway may write", cfg->data_dir, strerror(errno), cfg->file);
+        return false;
+    }
+    return true;
+}
+
+static bool load_partners(gw *g)
+{
+    char canonical[PATH_MAX], schema[PATH_MAX], why[640] = "";
+    snprintf(canonical, sizeof canonical, "%s/canonical/canonical.xsd", g->cfg->formats_dir);
+    snprintf(schema, sizeof schema, "%s/../partners/partner.xsd", config_default_formats_dir());
+    if (!(g->loader = mapping_new(canonical))) {
+        say("out of memory");
+        return false;
+    }
+    doc_findings f;
+    doc_findings_init(&f);
+    g->partners = partner_set_load(g->loader, schema, g->cfg->partners_dir, &f, why, sizeof why);
+    bool ok = g->partners && doc_findings_count(&f, DOC_ERROR) == 0;
+    if (!g->partners)
+        say("the partner profiles cannot be loaded: %s", why);
+    else if (!ok) {
+        say("partner profiles in %s are refused; fix them (`gateway partners check`) and start "
+            "again:", g->cfg->partners_dir);
+        doc_findings_print(&f, stderr, false, NULL);
+    }
+    doc_findings_free(&f);
+    return ok;
+}
+
+static void stop_threads(gw *g, unsigned started)
+{
+    atomic_store(&g->stop, true);
+    signal_work(g);
+    if (g->poller.started)
+        pthread_join(g->poller.thread, NULL);
+    for (unsigned i = 0; i < started; i++)
+        if (g->workers[i].started)
+            pthread_join(g->workers[i].thread, NULL);
+}
+
+static void release(gw *g)
+{
+    http_server_free(g->http);
+    store_close(g->http_store);
+    free(g->workers);
+    partner_set_free(g->partners);
+    mapping_free(g->loader);
+    edi_directory_free(g->directory);
+    content_store_close(g->content);
+    pthread_mutex_destroy(&g->lock);
+    pthread_mutex_destroy(&g->http_lock);
+    pthread_cond_destroy(&g->wake);
+}
+
+int daemon_serve(const gateway_config *cfg)
+{
+    gw g;
+    memset(&g, 0, sizeof g);
+    g.cfg = cfg;
+    atomic_init(&g.stop, false);
+    pthread_mutex_init(&g.lock, NULL);
+    pthread_mutex_init(&g.http_lock, NULL);
+    pthread_cond_init(&g.wake, NULL);
+    char why[640] = "";
+
+    /* Every thread inherits this mask: only the main thread takes the stop signals. A lease
+     * break (SIGIO) and a closed peer (SIGPIPE) must not end the process. */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+    signal(SIGIO, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!prepare_data(cfg)) {
+        release(&g);
+        return 2;
+    }
+    if (!(g.http_store = store_open_sqlite(cfg->database, why, sizeof why))) {
+        say("the database %s cannot be used: %s", cfg->database, why);
+        release(&g);
+        return 2;
+    }
+    if (!(g.content = content_store_open(cfg->content_dir, why, sizeof why))) {
+        say("the content store %s cannot be used: %s", cfg->content_dir, why);
+        release(&g);
+        return 2;
+    }
+    char edd[PATH_MAX];
+    snprintf(edd, sizeof edd, "%s/edifact", cfg->formats_dir);
+    if (access(edd, R_OK | X_OK) != 0 || !(g.directory = edi_directory_open(edd))) {
+        say("the EDIFACT directories are not in %s: set <formats folder> in %s", edd, cfg->file);
+        release(&g);
+        return 2;
+    }
+    if (!load_partners(&g)) {
+        release(&g);
+        return 2;
+    }
+    if (cfg->http_enabled) {
+        g.http = http_server_new();
+        edi_result r = g.http ? http_server_route(g.http, "/api/health", false, health, &g)
+                              : EDI_E_NOMEM;
+        /* Every other route needs an API key: the key check (http_server_set_auth) comes
+         * with the partners' and shops' keys; until then such routes answer 401. */
+        if (r == EDI_OK)
+            r = http_server_start(g.http, cfg->http_address, cfg->http_port, 2, why, sizeof why);
+        if (r != EDI_OK) {
+            say("%s", r == EDI_E_NOMEM ? "out of memory" : why);
+            release(&g);
+            return 2;
+        }
+    }
+
+    g.workers = calloc(cfg->workers, sizeof *g.workers);
+    if (!g.workers) {
+        say("out of memory");
+        release(&g);
+        return 2;
+    }
+    unsigned started = 0;
+    int status = 0;
+    for (; started < cfg->workers; started++) {
+        worker *w = &g.workers[started];
+        w->g = &g;
+        w->index = started + 1;
+        if (pthread_create(&w->thread, NULL, work, w) != 0)
+            break;
+        w->started = true;
+    }
+    g.poller.g = &g;
+    if (started < cfg->workers || pthread_create(&g.poller.thread, NULL, poll_inboxes, &g.poller)) {
+        say("the threads cannot be started: %s", strerror(errno));
+        stop_threads(&g, started);
+        release(&g);
+        return 2;
+    }
+    g.poller.started = true;
+    if (cfg->http_enabled)
+        say("ready: http://%s%s%s:%u/, %u worker(s), %zu partner(s), database %s",
+            strchr(cfg->http_address, ':') ? "[" : "", cfg->http_address,
+            strchr(cfg->http_address, ':') ? "]" : "", http_server_port(g.http), cfg->workers,
+            partner_set_count(g.partners), cfg->database);
+    else
+        say("ready: no HTTP server, %u worker(s), %zu partner(s), database %s", cfg->workers,
+            partner_set_count(g.partners), cfg->database);
+
+    int sig = 0;
+    while (sigwait(&stop_set, &sig) != 0)
+        ;
+    say("%s: stopping (running steps finish first)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    stop_threads(&g, started);
+    for (unsigned i = 0; i < started; i++)
+        if (g.workers[i].status)
+            status = 1;
+    if (g.poller.status)
+        status = 1;
+    release(&g);
+    say("stopped");
+    return status;
+}

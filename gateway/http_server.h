@@ -1,0 +1,82 @@
+/* http_server.h: the gateway's one HTTP server (libmicrohttpd, its own thread pool). It owns
+ * listening, reading a request (headers, a body up to a limit), choosing the route by the
+ * longest matching path prefix, asking the API-key hook before every route that needs a
+ * key, and writing the handler's response. What a route does is its handler's business:
+ * handlers run on the server's threads, so anything they share must be theirs to lock. */
+#ifndef HTTP_SERVER_H
+#define HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "edi_result.h"
+
+/* The largest request body accepted; a larger one gets 413. */
+#define HTTP_MAX_BODY ((size_t)16 << 20)
+
+/* One request, valid during the handler call. */
+typedef struct {
+    const char *method;        /* "GET", "POST", ... */
+    const char *path;          /* the URL path, without the query */
+    const char *rest;          /* what follows the route's prefix in `path` */
+    const char *body;          /* NUL-terminated (not counted in body_len); "" when none */
+    size_t body_len;
+    const char *api_key;       /* the X-API-Key header, else "Authorization: Bearer ..."; NULL */
+    const char *principal;     /* who the auth hook says the key belongs to; NULL for
+                                  routes without a key */
+    void *connection;          /* for http_request_arg */
+} http_request;
+
+/* A query argument of the request (?name=value), or NULL. */
+const char *http_request_arg(const http_request *rq, const char *name);
+
+/* What a handler answers. Zero-initialised it is "500, no body"; the server frees body. */
+typedef struct {
+    unsigned status;
+    char *body;                /* malloc'd; the server frees it */
+    size_t body_len;
+    const char *content_type;  /* static; NULL: application/json */
+} http_response;
+
+/* Answer with `json` (stolen: the response takes the reference). */
+void http_respond_json(http_response *rs, unsigned status, json_t *json);
+/* Answer {"error": sentence} with `status`. */
+void http_respond_error(http_response *rs, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef void (*http_handler)(void *ctx, const http_request *rq, http_response *rs);
+
+/* The API-key hook: true when `key` (never NULL) is accepted; then `principal` (size n)
+ * names who it belongs to (a partner, a shop, a user). Without a hook, every route that
+ * needs a key answers 401. */
+typedef bool (*http_auth_hook)(void *ctx, const char *key, char *principal, size_t n);
+
+typedef struct http_server http_server;
+
+/* A server without routes; NULL when out of memory. Free with http_server_free. */
+http_server *http_server_new(void);
+
+/* Route every request whose path starts with `prefix` ("/api/health") to `handler` with
+ * `ctx`. With `needs_key` the hook must accept the request's API key first (401 without a
+ * key, 403 for a key it refuses). Routes are added before http_server_start. */
+edi_result http_server_route(http_server *srv, const char *prefix, bool needs_key,
+                             http_handler handler, void *ctx);
+
+/* Set the API-key hook (before http_server_start). */
+void http_server_set_auth(http_server *srv, http_auth_hook hook, void *ctx);
+
+/* Listen on `address` (an IPv4 or IPv6 literal) and `port` (0: any free port) with
+ * `threads` threads. EDI_E_ARG for an address that is not a literal, EDI_E_IO when the port
+ * cannot be had; `why` says which. */
+edi_result http_server_start(http_server *srv, const char *address, unsigned port,
+                             unsigned threads, char *why, size_t why_n);
+
+/* The port the server listens on (useful after asking for 0); 0 when not started. */
+unsigned http_server_port(const http_server *srv);
+
+/* Stop listening (requests being answered are finished first) and free the server. */
+void http_server_free(http_server *srv);
+
+#endif
