@@ -26,6 +26,7 @@ PACKAGES=(
     "libssl-dev|SHA-256 names of the content store; later S/MIME, CMS and TLS for AS2"
     "libmicrohttpd-dev|the gateway's HTTP server (/api, later /as2 and /ui)"
     "libcurl4-openssl-dev|SMTP for approval mails; later AS2 sending, IMAP"
+    "python3-aiosmtpd|SMTP server for the approval-mail tests"
     "libcmocka-dev|unit test framework (tests/unit/)"
     "clang|libFuzzer harnesses and sanitizer builds (tests/fuzz/)"
     "libclang-rt-14-dev|clang's libFuzzer and sanitizer runtimes (-fsanitize=fuzzer,address,undefined)"
