@@ -5,6 +5,7 @@
 #include "cli_convert.h"
 #include "cli_edi.h"
 #include "cli_ingest.h"
+#include "cli_import.h"
 #include "cli_invoice.h"
 #include "cli_messages.h"
 #include "cli_partners.h"
@@ -34,6 +35,8 @@ static void usage(FILE *out)
           "                        receive a file by hand, as an inbox folder does\n"
           "  messages list|show    the stored messages, their status and history\n"
           "  reprocess ID          process a stored message again from its raw bytes\n"
+          "  import [--config FILE | --db PATH] customers|users|articles|contracts FILE\n"
+          "                        load master data from a CSV file (all rows or none)\n"
           "\n"
           "`gateway COMMAND --help` describes each command.\n"
           "\n"
@@ -68,6 +71,8 @@ int main(int argc, char **argv)
         return cli_messages_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "reprocess"))
         return cli_reprocess_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "import"))
+        return cli_import_main(argc - 1, argv + 1);
     fprintf(stderr, "gateway: unknown command \"%s\"; `gateway --help` lists the commands\n", argv[1]);
     return 2;
 }

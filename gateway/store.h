@@ -8,7 +8,8 @@
  * Threads: one `store` handle per thread (a handle is one database connection). Several
  * handles, threads and processes may open the same database. Times are Unix milliseconds.
  * Errors: an edi_result and a sentence in `why` (EDI_E_STORE: the database failed;
- * EDI_E_NOT_FOUND; EDI_E_CONFLICT: a lost lease or a duplicate). */
+ * EDI_E_NOT_FOUND; EDI_E_CONFLICT: a lost lease or a duplicate). Master data (customers,
+ * users, articles, contracts, order numbers, credit) is the part in store_master.h. */
 #ifndef STORE_H
 #define STORE_H
 

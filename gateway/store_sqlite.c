@@ -5,6 +5,7 @@
  * own BEGIN IMMEDIATE transaction, or inside a savepoint of the caller's transaction, so
  * that it is all or nothing either way. */
 #include "store.h"
+#include "store_sqlite_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,67 @@ static const struct {
      " created_ms INTEGER NOT NULL);"
      "CREATE INDEX job_due ON job (run_after_ms, id) WHERE dead = 0;"
      "CREATE INDEX job_message ON job (message_id);"},
+    /* 3: master data (store_master.h). Amounts and quantities are decimal text as
+     * gateway/decimal.h parses it, never REAL; '' means "not set". Dates are ISO texts, so
+     * that they compare as texts. Roles are a bit set (STORE_ROLE_*). Written with IF NOT
+     * EXISTS, so that applying it again to a database that has it changes nothing. */
+    {"master data",
+     "CREATE TABLE IF NOT EXISTS customer ("
+     " id TEXT PRIMARY KEY,"
+     " name TEXT NOT NULL,"
+     " blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
+     " credit_limit TEXT NOT NULL DEFAULT '',"
+     " currency TEXT NOT NULL,"
+     " payment_terms TEXT NOT NULL DEFAULT '',"
+     " updated_ms INTEGER NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS customer_user ("
+     " id TEXT PRIMARY KEY,"
+     " customer_id TEXT NOT NULL REFERENCES customer (id),"
+     " name TEXT NOT NULL,"
+     " email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+     " roles INTEGER NOT NULL CHECK (roles BETWEEN 1 AND 15),"
+     " updated_ms INTEGER NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS customer_user_customer ON customer_user (customer_id, id);"
+     "CREATE TABLE IF NOT EXISTS article ("
+     " id TEXT PRIMARY KEY,"
+     " gtin TEXT UNIQUE,"
+     " supplier_number TEXT NOT NULL UNIQUE,"
+     " name TEXT NOT NULL DEFAULT '',"
+     " units TEXT NOT NULL,"
+     " min_quantity TEXT NOT NULL DEFAULT '',"
+     " step_quantity TEXT NOT NULL DEFAULT '',"
+     " updated_ms INTEGER NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS contract ("
+     " id TEXT PRIMARY KEY,"
+     " customer_id TEXT NOT NULL REFERENCES customer (id),"
+     " article_id TEXT NOT NULL REFERENCES article (id),"
+     " buyer_article TEXT NOT NULL DEFAULT '',"
+     " price TEXT NOT NULL,"
+     " price_basis TEXT NOT NULL DEFAULT '',"
+     " currency TEXT NOT NULL,"
+     " valid_from TEXT NOT NULL DEFAULT '',"
+     " valid_to TEXT NOT NULL DEFAULT '',"
+     " tolerance_percent TEXT NOT NULL DEFAULT '',"
+     " updated_ms INTEGER NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS contract_article ON contract (customer_id, article_id);"
+     "CREATE INDEX IF NOT EXISTS contract_buyer ON contract (customer_id, buyer_article)"
+     " WHERE buyer_article <> '';"
+     "CREATE INDEX IF NOT EXISTS contract_of_article ON contract (article_id);"
+     "CREATE TABLE IF NOT EXISTS order_number_seen ("
+     " customer_id TEXT NOT NULL,"
+     " order_number TEXT NOT NULL,"
+     " message_id INTEGER NOT NULL,"
+     " at_ms INTEGER NOT NULL,"
+     " PRIMARY KEY (customer_id, order_number));"
+     "CREATE TABLE IF NOT EXISTS credit_item ("
+     " customer_id TEXT NOT NULL REFERENCES customer (id),"
+     " kind TEXT NOT NULL CHECK (kind IN ('order', 'invoice')),"
+     " reference TEXT NOT NULL,"
+     " amount TEXT NOT NULL,"
+     " currency TEXT NOT NULL,"
+     " message_id INTEGER NOT NULL,"
+     " updated_ms INTEGER NOT NULL,"
+     " PRIMARY KEY (customer_id, kind, reference));"},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -158,6 +220,7 @@ struct store {
     int version;
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *list[LIST_VARIANTS];
+    sqlite3_stmt *extra[STORE_SQLITE_EXTRA_SLOTS]; /* other modules' (store_sqlite_internal.h) */
 };
 
 int64_t store_now_ms(void)
@@ -325,6 +388,43 @@ static edi_result op_end(store *s, bool own, edi_result r, char *why, size_t why
     return r != EDI_OK ? r : rr;
 }
 
+/* ---- for the other modules of this backend (store_sqlite_internal.h) --------------- */
+
+sqlite3 *store_sqlite_db(store *s)
+{
+    return s->db;
+}
+
+const char *store_sqlite_path(store *s)
+{
+    return s->path;
+}
+
+sqlite3_stmt *store_sqlite_stmt(store *s, int slot, const char *sql, char *why, size_t why_n)
+{
+    if (slot < 0 || slot >= STORE_SQLITE_EXTRA_SLOTS) {
+        edi_say(why, why_n, "statement slot %d is outside 0..%d", slot,
+                STORE_SQLITE_EXTRA_SLOTS - 1);
+        return NULL;
+    }
+    return prepared(s, &s->extra[slot], sql, why, why_n);
+}
+
+void store_sqlite_done(sqlite3_stmt *st)
+{
+    done(st);
+}
+
+edi_result store_sqlite_op_begin(store *s, bool *own, char *why, size_t why_n)
+{
+    return op_begin(s, own, why, why_n);
+}
+
+edi_result store_sqlite_op_end(store *s, bool own, edi_result r, char *why, size_t why_n)
+{
+    return op_end(s, own, r, why, why_n);
+}
+
 /* ---- open, migrate, close ---------------------------------------------------------- */
 
 static edi_result read_version(store *s, int *version, char *why, size_t why_n)
@@ -465,6 +565,8 @@ void store_close(store *s)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < LIST_VARIANTS; i++)
         sqlite3_finalize(s->list[i]);
+    for (int i = 0; i < STORE_SQLITE_EXTRA_SLOTS; i++)
+        sqlite3_finalize(s->extra[i]);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
