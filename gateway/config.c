@@ -47,6 +47,17 @@ void config_free(gateway_config *c)
     free(c->formats_dir);
     free(c->xslt_dir);
     free(c->inbox_dir);
+    free(c->smtp_url);
+    free(c->mail_from);
+    free(c->mail_from_name);
+    free(c->smtp_user);
+    free(c->smtp_password_env);
+    free(c->smtp_ca_file);
+    free(c->link_base);
+    free(c->link_key_file);
+    free(c->link_key_env);
+    free(c->link_previous_key_file);
+    free(c->link_previous_key_env);
     free(c);
 }
 
@@ -140,6 +151,42 @@ static bool path_attr(xmlNodePtr n, const char *name, const char *base, const ch
     return *out != NULL;
 }
 
+/* <orders>: mail and approval settings (the schema has checked their forms). */
+static edi_result read_orders(gateway_config *c, xmlNodePtr orders, const char *folder)
+{
+    c->orders_enabled = orders != NULL;
+    c->approval_lifetime_hours = 72;
+    c->approval_reminder_hours = 24;
+    c->smtp_timeout_seconds = 30;
+    xmlNodePtr mail = child(orders, "mail");
+    if (mail) {
+        char *tls = attr(mail, "starttls");
+        c->smtp_starttls_required = tls && !strcmp(tls, "required");
+        free(tls);
+        c->smtp_url = attr(mail, "smtp");
+        c->mail_from = attr(mail, "from");
+        c->mail_from_name = attr(mail, "fromName");
+        c->smtp_user = attr(mail, "user");
+        c->smtp_password_env = attr(mail, "passwordEnv");
+        c->smtp_timeout_seconds = (unsigned)attr_num(mail, "timeoutSeconds", 30);
+        if (!c->smtp_url || !c->mail_from ||
+            !path_attr(mail, "caFile", folder, NULL, &c->smtp_ca_file))
+            return EDI_E_NOMEM;
+    }
+    xmlNodePtr appr = child(orders, "approval");
+    if (appr) {
+        c->link_base = attr(appr, "linkBase");
+        c->link_key_env = attr(appr, "keyEnv");
+        c->link_previous_key_env = attr(appr, "previousKeyEnv");
+        c->approval_lifetime_hours = (unsigned)attr_num(appr, "lifetimeHours", 72);
+        c->approval_reminder_hours = (unsigned)attr_num(appr, "reminderHours", 24);
+        if (!c->link_base || !path_attr(appr, "keyFile", folder, NULL, &c->link_key_file) ||
+            !path_attr(appr, "previousKeyFile", folder, NULL, &c->link_previous_key_file))
+            return EDI_E_NOMEM;
+    }
+    return EDI_OK;
+}
+
 static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *folder)
 {
     xmlNodePtr data = child(root, "data");
@@ -177,7 +224,7 @@ static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *fo
     c->poll_ms = (unsigned)attr_num(inbox, "pollMilliseconds", 1000);
     unsigned long long max = attr_num(inbox, "maxFileBytes", (unsigned long long)64 << 20);
     c->max_file_bytes = max > SIZE_MAX ? SIZE_MAX : (size_t)max;
-    return EDI_OK;
+    return read_orders(c, child(root, "orders"), folder);
 }
 
 /* The absolute path of `path` (which exists) and its folder; false when out of memory or

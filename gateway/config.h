@@ -30,6 +30,23 @@ typedef struct {
     unsigned lease_seconds;  /* default 60 */
     unsigned poll_ms;        /* default 1000 */
     size_t max_file_bytes;   /* default 64 MiB */
+    /* <orders>: the order pipeline runs (checks, approvals, answers) */
+    bool orders_enabled;
+    /* <orders><mail>: NULL smtp_url when absent */
+    char *smtp_url;
+    char *mail_from;
+    char *mail_from_name;    /* NULL: none */
+    bool smtp_starttls_required;
+    char *smtp_user;         /* NULL: no login */
+    char *smtp_password_env; /* the variable's name, never the password */
+    char *smtp_ca_file;      /* NULL: the system's CA certificates */
+    unsigned smtp_timeout_seconds;
+    /* <orders><approval>: NULL link_base when absent */
+    char *link_base;         /* without a trailing slash */
+    char *link_key_file, *link_key_env;
+    char *link_previous_key_file, *link_previous_key_env;
+    unsigned approval_lifetime_hours;  /* default 72 */
+    unsigned approval_reminder_hours;  /* default 24; 0 none */
 } gateway_config;
 
 /* The built-in folders (the checkout's formats/ and xslt/), used when the file names none. */

@@ -14,14 +14,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
+#include "approval_link.h"
 #include "channel_dir.h"
 #include "content_store.h"
 #include "convert.h"
 #include "edi_directory.h"
+#include "http_routes_approval.h"
 #include "http_server.h"
+#include "mailer.h"
 #include "mapping.h"
+#include "orders.h"
 #include "partner.h"
 #include "pipeline.h"
 #include "store.h"
@@ -51,6 +56,12 @@ struct gw {
     unsigned long work_signals; /* bumped when new work is there */
     worker *workers;
     worker poller;
+    worker approvals;          /* expiries and reminders */
+    approval_link_keys keys;   /* the approval links' signing keys */
+    orders_settings settings;
+    mailer_options mail;
+    bool has_mail;
+    approval_routes routes;    /* their store handle is http_store, under http_lock */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -118,7 +129,10 @@ static void *work(void *arg)
     }
     pipeline_ctx p = { .store = s, .content = g->content, .engine = e,
                        .directory = g->directory, .partners = g->partners, .worker = name,
-                       .lease_ms = (int64_t)g->cfg->lease_seconds * 1000 };
+                       .lease_ms = (int64_t)g->cfg->lease_seconds * 1000,
+                       .orders = g->cfg->orders_enabled,
+                       .approvals = g->cfg->link_base ? &g->settings : NULL,
+                       .mail = g->has_mail ? &g->mail : NULL };
     while (!atomic_load(&g->stop)) {
         unsigned long seen = signals_seen(g);
         bool ran = false;
@@ -186,6 +200,92 @@ static void *poll_inboxes(void *arg)
     free(in);
     store_close(s);
     return NULL;
+}
+
+/* ---- approvals: expiries and reminders ---------------------------------------------- */
+
+/* How often pending approvals are looked at. */
+#define APPROVAL_TICK_MS 1000
+
+static void *tick_approvals(void *arg)
+{
+    worker *w = arg;
+    gw *g = w->g;
+    char why[640] = "", name[64];
+    snprintf(name, sizeof name, "approvals-%ld", (long)getpid());
+    store *s = store_open_sqlite(g->cfg->database, why, sizeof why);
+    if (!s) {
+        say("the approval poller cannot start: %s", why);
+        w->status = 1;
+        return NULL;
+    }
+    while (!atomic_load(&g->stop)) {
+        size_t changed = 0;
+        why[0] = '\0';
+        edi_result r = orders_approval_tick(s, g->content, &g->settings, store_now_ms() / 1000,
+                                            name, &changed, why, sizeof why);
+        if (r != EDI_OK)
+            say("%s: %s", name, why[0] ? why : edi_result_str(r));
+        if (changed)
+            signal_work(g);
+        nap(g, APPROVAL_TICK_MS, signals_seen(g));
+    }
+    store_close(s);
+    return NULL;
+}
+
+static void wake_workers(void *ctx)
+{
+    signal_work(ctx);
+}
+
+/* The order pipeline's settings from the configuration: link keys, mail. False (said why)
+ * when a key cannot be loaded. */
+static bool load_order_settings(gw *g)
+{
+    const gateway_config *cfg = g->cfg;
+    char why[640] = "";
+    if (cfg->link_base) {
+        edi_result r = EDI_E_ARG;
+        if (cfg->link_key_file)
+            r = approval_link_key_from_file(cfg->link_key_file, &g->keys.current, why, sizeof why);
+        else if (cfg->link_key_env)
+            r = approval_link_key_from_env(cfg->link_key_env, &g->keys.current, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "<orders><approval> needs keyFile or keyEnv: the key "
+                     "that signs approval links");
+        if (r == EDI_OK && cfg->link_previous_key_file)
+            r = approval_link_key_from_file(cfg->link_previous_key_file, &g->keys.previous, why,
+                                            sizeof why);
+        else if (r == EDI_OK && cfg->link_previous_key_env)
+            r = approval_link_key_from_env(cfg->link_previous_key_env, &g->keys.previous, why,
+                                           sizeof why);
+        if (r != EDI_OK) {
+            say("the approval link key cannot be used: %s (configuration %s)", why, cfg->file);
+            return false;
+        }
+        g->settings.keys = &g->keys;
+        g->settings.link_base = cfg->link_base;
+        g->settings.lifetime_s = (int64_t)cfg->approval_lifetime_hours * 3600;
+        g->settings.reminder_lead_s = (int64_t)cfg->approval_reminder_hours * 3600;
+    }
+    if (cfg->smtp_url) {
+        g->has_mail = true;
+        g->settings.mail_from = cfg->mail_from;
+        g->settings.mail_from_name = cfg->mail_from_name;
+        g->mail.url = cfg->smtp_url;
+        g->mail.starttls_required = cfg->smtp_starttls_required;
+        g->mail.user = cfg->smtp_user;
+        g->mail.password = cfg->smtp_password_env ? getenv(cfg->smtp_password_env) : NULL;
+        g->mail.ca_file = cfg->smtp_ca_file;
+        g->mail.timeout_ms = (long)cfg->smtp_timeout_seconds * 1000;
+        if (cfg->smtp_user && !g->mail.password) {
+            say("the SMTP password variable %s is not set (configuration %s)",
+                cfg->smtp_password_env ? cfg->smtp_password_env : "(passwordEnv)", cfg->file);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- HTTP ---------------------------------------------------------------------------- */
@@ -262,6 +362,8 @@ static void stop_threads(gw *g, unsigned started)
     signal_work(g);
     if (g->poller.started)
         pthread_join(g->poller.thread, NULL);
+    if (g->approvals.started)
+        pthread_join(g->approvals.thread, NULL);
     for (unsigned i = 0; i < started; i++)
         if (g->workers[i].started)
             pthread_join(g->workers[i].thread, NULL);
@@ -276,6 +378,10 @@ static void release(gw *g)
     mapping_free(g->loader);
     edi_directory_free(g->directory);
     content_store_close(g->content);
+    approval_link_key_clear(&g->keys.current);
+    approval_link_key_clear(&g->keys.previous);
+    /* Harmless before curl_global_init: libcurl counts its initialisations. */
+    curl_global_cleanup();
     pthread_mutex_destroy(&g->lock);
     pthread_mutex_destroy(&g->http_lock);
     pthread_cond_destroy(&g->wake);
@@ -323,7 +429,13 @@ int daemon_serve(const gateway_config *cfg)
         release(&g);
         return 2;
     }
-    if (!load_partners(&g)) {
+    if (!load_partners(&g) || !load_order_settings(&g)) {
+        release(&g);
+        return 2;
+    }
+    /* libcurl (the mailer) is initialised once, before any thread starts. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        say("libcurl cannot be initialised");
         release(&g);
         return 2;
     }
@@ -331,6 +443,12 @@ int daemon_serve(const gateway_config *cfg)
         g.http = http_server_new();
         edi_result r = g.http ? http_server_route(g.http, "/api/health", false, health, &g)
                               : EDI_E_NOMEM;
+        if (r == EDI_OK && cfg->orders_enabled && g.settings.keys) {
+            g.routes = (approval_routes){ .store = g.http_store, .lock = &g.http_lock,
+                                          .content = g.content, .keys = &g.keys,
+                                          .wake = wake_workers, .wake_ctx = &g };
+            r = http_routes_approval_register(g.http, &g.routes);
+        }
         /* Every other route needs an API key: the key check (http_server_set_auth) comes
          * with the partners' and shops' keys; until then such routes answer 401. */
         if (r == EDI_OK)
@@ -366,6 +484,16 @@ int daemon_serve(const gateway_config *cfg)
         return 2;
     }
     g.poller.started = true;
+    g.approvals.g = &g;
+    if (cfg->orders_enabled && g.settings.keys) {
+        if (pthread_create(&g.approvals.thread, NULL, tick_approvals, &g.approvals)) {
+            say("the threads cannot be started: %s", strerror(errno));
+            stop_threads(&g, started);
+            release(&g);
+            return 2;
+        }
+        g.approvals.started = true;
+    }
     if (cfg->http_enabled)
         say("ready: http://%s%s%s:%u/, %u worker(s), %zu partner(s), database %s",
             strchr(cfg->http_address, ':') ? "[" : "", cfg->http_address,
@@ -383,7 +511,7 @@ int daemon_serve(const gateway_config *cfg)
     for (unsigned i = 0; i < started; i++)
         if (g.workers[i].status)
             status = 1;
-    if (g.poller.status)
+    if (g.poller.status || g.approvals.status)
         status = 1;
     release(&g);
     say("stopped");

@@ -11,13 +11,19 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "approval.h"
 #include "channel_dir.h"
 #include "edi_contrl.h"
 #include "edi_reader.h"
 #include "edi_tokenizer.h"
 #include "mapping.h"
+#include "order_checks.h"
+#include "store_master.h"
+#include "store_orders.h"
+#include "weborder.h"
 
-const char *const pipeline_job_kinds[] = { "identify", "contrl", "map", "send", NULL };
+const char *const pipeline_job_kinds[] = { "identify", "contrl", "map",  "check",
+                                           "answer",   "send",   "mail", NULL };
 
 /* A step that fails for a reason outside the message (database, disk) is tried again
  * after a growing pause, this many times in all, then kept as dead. */
@@ -216,9 +222,17 @@ static edi_result step_identify(pipeline_ctx *p, const store_job *j, char *why, 
     const partner *hint = m.partner[0] ? partner_set_by_id(p->partners, m.partner) : NULL;
     const partner *who = NULL;
     bool envelope = false;
+    bool web = !strcmp(m.format, WEBORDER_FORMAT);
     if (m.partner[0] && !hint) {
         fail(&o, "The message came in for partner \"%s\", but no partner profile has that id; "
                  "add the profile to the partners folder or correct the channel.", m.partner);
+    } else if (web) {
+        /* The API took it as a web order and named the shop's partner, if any. */
+        snprintf(format, sizeof format, "%s", WEBORDER_FORMAT);
+        if (hint && !partner_accepts(hint, "web-order", NULL))
+            fail(&o, "Partner %s does not accept web orders: its profile's <inbound><accept> "
+                     "does not list web-order; add it there if the shop may send orders.",
+                 hint->id);
     } else if (f == MAPPING_FORMAT_UNKNOWN || f == MAPPING_FORMAT_XML_OTHER) {
         fail(&o, "The content is not a format the gateway reads: %s", sentence);
     } else if (f == MAPPING_FORMAT_EDIFACT) {
@@ -259,6 +273,13 @@ static edi_result step_identify(pipeline_ctx *p, const store_job *j, char *why, 
     } else {
         snprintf(format, sizeof format, "%s", mapping_format_name(f));
     }
+    if (!o.status && web) {
+        who = hint;
+        o.status = STORE_STATUS_PROCESSING;
+        o.next = "map";
+        snprintf(detail, sizeof detail, "%s through the API%s%s", format,
+                 who ? " from partner " : "", who ? who->id : "");
+    }
     if (!o.status) {
         if (who && hint && who != hint) {
             fail(&o, "The message came in through partner %s's channel, but its %s belongs to "
@@ -283,7 +304,7 @@ static edi_result step_identify(pipeline_ctx *p, const store_job *j, char *why, 
     o.format = format;
     if (who)
         o.partner = who->id;
-    if (!o.status) {
+    if (!o.status && !web) {
         o.status = STORE_STATUS_PROCESSING;
         o.next = f == MAPPING_FORMAT_EDIFACT && who->contrl_wanted ? "contrl" : "map";
         snprintf(detail, sizeof detail, "%s from partner %s, found by %s", format, who->id,
@@ -527,6 +548,41 @@ static void finding_json(const doc_finding *f, char *out, size_t n)
     }
 }
 
+/* A web order mapped to canonical, as one result like convert_run's. */
+static convert_status map_web_order(const edi_buf *raw, convert_results *res, doc_findings *f,
+                                    char *user_id, char *customer_id, char *sentence,
+                                    size_t sentence_n)
+{
+    xmlDocPtr doc = NULL;
+    edi_result r = weborder_to_canonical(raw->p, raw->len, &doc, user_id, customer_id, f,
+                                         sentence, sentence_n);
+    if (r != EDI_OK)
+        return r == EDI_E_NOMEM ? CONVERT_REFUSED : CONVERT_FINDINGS;
+    xmlChar *bytes = NULL;
+    int len = 0;
+    xmlDocDumpMemoryEnc(doc, &bytes, &len, "UTF-8");
+    xmlFreeDoc(doc);
+    convert_output *o = bytes ? malloc(sizeof *o) : NULL;
+    char *data = o ? malloc((size_t)len + 1) : NULL;
+    if (!data) {
+        free(o);
+        xmlFree(bytes);
+        snprintf(sentence, sentence_n, "out of memory mapping a web order");
+        return CONVERT_REFUSED;
+    }
+    memcpy(data, bytes, (size_t)len);
+    data[len] = '\0';
+    xmlFree(bytes);
+    memset(o, 0, sizeof *o);
+    o->data = data;
+    o->len = (size_t)len;
+    o->media_type = "application/xml";
+    snprintf(o->what, sizeof o->what, "the web order");
+    res->items = o;
+    res->count = res->cap = 1;
+    return CONVERT_DONE;
+}
+
 static edi_result step_map(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
 {
     store_message m;
@@ -541,9 +597,12 @@ static edi_result step_map(pipeline_ctx *p, const store_job *j, char *why, size_
     convert_results res = { 0 };
     doc_findings f;
     doc_findings_init(&f);
-    char sentence[640] = "";
-    convert_status st = convert_run(p->engine, raw.p, raw.len, CONVERT_TO_CANONICAL, &opt, &res,
-                                    &f, sentence, sizeof sentence);
+    char sentence[640] = "", web_user[65] = "", web_customer[65] = "";
+    bool web = !strcmp(m.format, WEBORDER_FORMAT);
+    convert_status st = web ? map_web_order(&raw, &res, &f, web_user, web_customer, sentence,
+                                            sizeof sentence)
+                            : convert_run(p->engine, raw.p, raw.len, CONVERT_TO_CANONICAL, &opt,
+                                          &res, &f, sentence, sizeof sentence);
     edi_buf_free(&raw);
 
     char (*ids)[CONTENT_ID_SIZE] = res.count ? calloc(res.count, CONTENT_ID_SIZE) : NULL;
@@ -565,17 +624,51 @@ static edi_result step_map(pipeline_ctx *p, const store_job *j, char *why, size_
     } else {
         fail(&o, "The message cannot be mapped: %s", sentence[0] ? sentence : "no document found");
     }
+    bool orders = p->orders && o.status && !strcmp(o.status, STORE_STATUS_DONE);
     if (r == EDI_OK)
         r = store_begin(p->store, why, why_n);
     if (r == EDI_OK) {
+        size_t n_orders = 0;
         for (size_t i = 0; r == EDI_OK && i < res.count; i++) {
-            char kind[64], number[96], ev[1024];
+            char kind[64], number[STORE_ORDER_NUMBER_MAX], ev[1024];
             describe_doc(&res.items[i], kind, sizeof kind, number, sizeof number);
             if (!reference[0])
-                snprintf(reference, sizeof reference, "%s", number);
-            snprintf(ev, sizeof ev, "%s %s (%s) mapped to canonical, stored as %s", kind,
+                snprintf(reference, sizeof reference, "%.95s", number);
+            snprintf(ev, sizeof ev, "%s %.300s (%s) mapped to canonical, stored as %s", kind,
                      number[0] ? number : "without number", res.items[i].what, ids[i]);
             r = store_history_add(p->store, m.id, "mapped", p->worker, ev, why, why_n);
+            if (r != EDI_OK || !orders || strcmp(kind, "order") || !number[0])
+                continue;
+            /* The order, recorded once per message and number (a re-run finds it). */
+            store_order *ord = calloc(1, sizeof *ord);
+            if (!ord) {
+                r = EDI_E_NOMEM;
+                break;
+            }
+            ord->message_id = m.id;
+            snprintf(ord->partner, sizeof ord->partner, "%s", m.partner);
+            snprintf(ord->customer_id, sizeof ord->customer_id, "%s",
+                     web ? web_customer : who ? who->customer : "");
+            snprintf(ord->requester_user_id, sizeof ord->requester_user_id, "%s", web_user);
+            snprintf(ord->number, sizeof ord->number, "%s", number);
+            snprintf(ord->state, sizeof ord->state, "%s", order_state_name(ORDER_RECEIVED));
+            memcpy(ord->content_id, ids[i], CONTENT_ID_SIZE);
+            r = approval_fingerprint(res.items[i].data, res.items[i].len, ord->fingerprint,
+                                     why, why_n);
+            store_id oid = 0;
+            bool created = false;
+            if (r == EDI_OK)
+                r = store_order_insert(p->store, ord, &oid, &created, why, why_n);
+            if (r == EDI_OK && created) {
+                snprintf(ev, sizeof ev, "Order %.300s received in message %" PRId64
+                         " (%s, partner %s, customer %s%s%s)", number, m.id, m.format,
+                         m.partner[0] ? m.partner : "none",
+                         ord->customer_id[0] ? ord->customer_id : "unknown",
+                         web_user[0] ? ", placed by user " : "", web_user);
+                r = store_order_event_add(p->store, oid, "received", p->worker, ev, why, why_n);
+            }
+            free(ord);
+            n_orders++;
         }
         for (size_t i = 0; r == EDI_OK && i < f.count; i++) {
             char ev[1024];
@@ -584,6 +677,8 @@ static edi_result step_map(pipeline_ctx *p, const store_job *j, char *why, size_
         }
         if (reference[0])
             o.reference = reference;
+        if (n_orders)
+            o.next = "check";
         if (r == EDI_OK)
             r = record(p, j, &o, NULL, NULL, why, why_n);
         if (r == EDI_OK)
@@ -641,6 +736,384 @@ static edi_result step_send(pipeline_ctx *p, const store_job *j, char *why, size
     return r;
 }
 
+/* ---- check: the order checks and approval rules decide each received order ---------- */
+
+typedef struct {
+    store_order *items;
+    size_t n, cap;
+} order_list;
+
+static int collect_order(void *ctx, const store_order *o)
+{
+    order_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        store_order *items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return 1;
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = *o;
+    return 0;
+}
+
+/* A finding as an event detail: JSON with its action, reason, line and sentence. */
+static void order_finding_json(const order_finding *f, char *out, size_t n)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s}", "action", order_action_name(f->action), "reason",
+                          order_check_reason_id(f->reason), "line", f->line, "text", f->text);
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    snprintf(out, n, "%s", t ? t : "");
+    free(t);
+}
+
+/* The partner profile's approval rules as an approval policy. */
+static void partner_policy(const partner *who, approval_policy *pp)
+{
+    memset(pp, 0, sizeof *pp);
+    if (!who)
+        return;
+    pp->always = who->approval == PARTNER_APPROVAL_ALWAYS;
+    pp->requisitioners = who->approval == PARTNER_APPROVAL_REQUISITIONERS;
+    if (who->approval == PARTNER_APPROVAL_ABOVE) {
+        snprintf(pp->above, sizeof pp->above, "%s", who->approval_amount);
+        snprintf(pp->currency, sizeof pp->currency, "%s", who->approval_currency);
+    }
+}
+
+/* Check and decide one received order inside the step's transaction. *answer is set when
+ * the order was accepted or rejected (an order response is due). */
+static edi_result check_order(pipeline_ctx *p, store_order *o, bool *answer, char *why,
+                              size_t why_n)
+{
+    edi_buf raw = { 0 };
+    xmlDocPtr doc = NULL;
+    order_check_result cr = { 0 };
+    char sentence[640] = "";
+    edi_result r = content_store_get(p->content, o->content_id, &raw, why, why_n);
+    if (r == EDI_OK &&
+        mapping_parse_xml(raw.p, raw.len, &doc, sentence, sizeof sentence) != EDI_OK) {
+        edi_say(why, why_n, "the canonical order %s of order %" PRId64 " cannot be read: %s",
+                o->content_id, o->id, sentence);
+        r = EDI_E_CORRUPT;
+    }
+    edi_buf_free(&raw);
+    store_master_ctx mctx;
+    md_lookup md;
+    store_master_lookup(p->store, o->message_id, &mctx, &md);
+    if (r == EDI_OK)
+        r = order_checks_run(doc, o->customer_id, &md, NULL, &cr, why, why_n);
+    xmlFreeDoc(doc);
+    char detail[1024], reasons[600] = "";
+    for (size_t i = 0; r == EDI_OK && i < cr.count; i++) {
+        order_finding_json(&cr.items[i], detail, sizeof detail);
+        r = store_order_event_add(p->store, o->id, "finding", p->worker, detail, why, why_n);
+        if (r == EDI_OK)
+            r = store_history_add(p->store, o->message_id, "finding", p->worker, detail, why,
+                                  why_n);
+        if (cr.items[i].action == cr.outcome && cr.outcome >= ORDER_ACTION_HOLD) {
+            size_t used = strlen(reasons);
+            snprintf(reasons + used, sizeof reasons - used, "%s%s%s%s",
+                     used ? ", " : "", order_check_reason_id(cr.items[i].reason),
+                     cr.items[i].line[0] ? " line " : "", cr.items[i].line);
+        }
+    }
+    char amount[DECIMAL_TEXT_MAX] = "0", plan[STORE_ORDER_ANSWER_MAX];
+    if (r == EDI_OK && decimal_format(cr.amount, amount, sizeof amount) != EDI_OK)
+        snprintf(amount, sizeof amount, "0");
+    if (r == EDI_OK)
+        r = orders_answer_plan(&cr, cr.outcome == ORDER_ACTION_REJECT, plan, sizeof plan);
+    if (r == EDI_OK)
+        r = store_order_set_state(p->store, o->id, o->state, o->state, amount, cr.currency, plan,
+                                  why, why_n);
+    if (r == EDI_OK) {
+        snprintf(o->amount, sizeof o->amount, "%s", amount);
+        snprintf(o->currency, sizeof o->currency, "%s", cr.currency);
+    }
+    bool needed = false;
+    char reason[APPROVAL_REASON_MAX] = "";
+    if (r == EDI_OK && cr.outcome < ORDER_ACTION_HOLD) {
+        approval_policy cp, pp;
+        const partner *who = partner_set_by_id(p->partners, o->partner);
+        partner_policy(who, &pp);
+        bool has_cp = store_customer_approval_policy(p->store, o->customer_id, &cp, NULL, 0) ==
+                      EDI_OK;
+        approval_user requester;
+        memset(&requester, 0, sizeof requester);
+        if (o->requester_user_id[0])
+            store_user_as_approver(p->store, o->requester_user_id, &requester, NULL, NULL, 0);
+        approval_order ao = { .amount = amount, .currency = cr.currency,
+                              .has_requester = o->requester_user_id[0] != '\0',
+                              .requester_roles = requester.roles };
+        r = approval_needed(has_cp ? &cp : NULL, &pp, &ao, &needed, reason, sizeof reason);
+        if (r != EDI_OK) {
+            edi_say(why, why_n, "%s", reason);
+            r = EDI_E_STORE;
+        }
+    }
+    orders_verdict v = orders_verdict_of(cr.outcome, needed);
+    if (r == EDI_OK) {
+        switch (v) {
+        case ORDERS_REJECT:
+            snprintf(detail, sizeof detail, "Rejected by the checks: %s.", reasons);
+            r = orders_move(p->store, o, ORDER_REJECTED, p->worker, detail, NULL, why, why_n);
+            *answer = true;
+            break;
+        case ORDERS_HOLD:
+            snprintf(detail, sizeof detail, "Held for the seller's staff: %s.", reasons);
+            r = orders_move(p->store, o, ORDER_HELD, p->worker, detail, NULL, why, why_n);
+            break;
+        case ORDERS_APPROVAL:
+            r = orders_move(p->store, o, ORDER_HELD, p->worker, reason, NULL, why, why_n);
+            if (r == EDI_OK)
+                r = orders_start_approval(p->store, p->content, p->approvals, o, reason,
+                                          store_now_ms() / 1000, p->worker, NULL, why, why_n);
+            snprintf(detail, sizeof detail, "%s", reason);
+            break;
+        case ORDERS_ACCEPT:
+            snprintf(detail, sizeof detail, "Accepted: %s %s%s", amount, cr.currency,
+                     cr.count ? " (with findings that do not hold it)" : "");
+            r = orders_move(p->store, o, ORDER_ACCEPTED, p->worker, detail, NULL, why, why_n);
+            *answer = true;
+            break;
+        }
+    }
+    if (r == EDI_OK) {
+        char ev[1024];
+        snprintf(ev, sizeof ev, "Order %.200s is %s. %.700s", o->number, o->state, detail);
+        r = store_history_add(p->store, o->message_id, o->state, p->worker, ev, why, why_n);
+    }
+    order_check_result_free(&cr);
+    return r;
+}
+
+static edi_result step_check(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
+{
+    order_list l = { 0 };
+    edi_result r = store_begin(p->store, why, why_n);
+    if (r == EDI_OK)
+        r = store_order_list_message(p->store, j->message_id, collect_order, &l, why, why_n);
+    bool answer = false;
+    for (size_t i = 0; r == EDI_OK && i < l.n; i++)
+        if (!strcmp(l.items[i].state, order_state_name(ORDER_RECEIVED)))
+            r = check_order(p, &l.items[i], &answer, why, why_n);
+    outcome o = { .next = answer ? "answer" : NULL };
+    if (r == EDI_OK)
+        r = record(p, j, &o, NULL, NULL, why, why_n);
+    if (r == EDI_OK)
+        r = store_commit(p->store, why, why_n);
+    else
+        store_rollback(p->store);
+    free(l.items);
+    if (r != EDI_OK && r != EDI_E_CONFLICT)
+        return give_back(p, j, r, why);
+    return r;
+}
+
+/* ---- answer: the order response of each decided order ------------------------------- */
+
+typedef struct {
+    store_id order_id;
+    char content[CONTENT_ID_SIZE];  /* "" when there is nothing to send */
+    size_t len;
+    char filename[128];
+    char format[64];
+    char note[640];                 /* why there is no response */
+} answer_out;
+
+static bool answerable(const store_order *o)
+{
+    return !o->response_message_id && (!strcmp(o->state, order_state_name(ORDER_ACCEPTED)) ||
+                                       !strcmp(o->state, order_state_name(ORDER_REJECTED)));
+}
+
+/* Build and convert the response of order `o` (outside the transaction). */
+static edi_result build_answer(pipeline_ctx *p, const store_order *o, answer_out *a, char *why,
+                               size_t why_n)
+{
+    memset(a, 0, sizeof *a);
+    a->order_id = o->id;
+    const partner *who = partner_set_by_id(p->partners, o->partner);
+    const char *target = who ? partner_answer_target(who, PARTNER_ANSWER_ORDER_RESPONSE) : "";
+    convert_target t;
+    if (!target[0] || !convert_target_parse(target, &t)) {
+        snprintf(a->note, sizeof a->note, "No order response: partner %s's profile asks for "
+                 "none.", o->partner[0] ? o->partner : "(none)");
+        return EDI_OK;
+    }
+    edi_buf raw = { 0 };
+    xmlDocPtr order = NULL, resp = NULL;
+    char sentence[640] = "", number[32], date[16], ref[16];
+    edi_result r = content_store_get(p->content, o->content_id, &raw, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    snprintf(number, sizeof number, "R%" PRId64, o->id);
+    snprintf(ref, sizeof ref, "R%" PRId64, o->id);
+    if (mapping_parse_xml(raw.p, raw.len, &order, sentence, sizeof sentence) == EDI_OK &&
+        orders_build_response(order, o->answer, number, date, &resp, sentence,
+                              sizeof sentence) == EDI_OK) {
+        xmlChar *bytes = NULL;
+        int len = 0;
+        xmlDocDumpMemoryEnc(resp, &bytes, &len, "UTF-8");
+        partner view;
+        partner_answer_view(who, PARTNER_ANSWER_ORDER_RESPONSE, &view);
+        convert_options opt = { .partner = &view, .control_ref = ref };
+        convert_results res = { 0 };
+        doc_findings f;
+        doc_findings_init(&f);
+        convert_status st = bytes ? convert_run(p->engine, (const char *)bytes, (size_t)len, t,
+                                                &opt, &res, &f, sentence, sizeof sentence)
+                                  : CONVERT_REFUSED;
+        if (st == CONVERT_DONE || (st == CONVERT_FINDINGS && res.count)) {
+            r = content_store_put(p->content, res.items[0].data, res.items[0].len, a->content,
+                                  why, why_n);
+            a->len = res.items[0].len;
+            bool edifact = t == CONVERT_TO_ORDRSP;
+            snprintf(a->filename, sizeof a->filename, "%s-%" PRId64 ".%s",
+                     edifact ? "ORDRSP" : "ORDERRESPONSE", o->id, edifact ? "edi" : "xml");
+            snprintf(a->format, sizeof a->format, "%s",
+                     edifact ? "EDIFACT ORDRSP" : "openTRANS 2.1 ORDERRESPONSE");
+        } else {
+            const doc_finding *e = NULL;
+            for (size_t i = 0; i < f.count && !e; i++)
+                if (f.items[i].severity == DOC_ERROR)
+                    e = &f.items[i];
+            snprintf(a->note, sizeof a->note, "The order response cannot be written: %.500s",
+                     e ? e->text : sentence);
+        }
+        convert_results_free(&res);
+        doc_findings_free(&f);
+        xmlFree(bytes);
+    } else {
+        snprintf(a->note, sizeof a->note, "The order response cannot be built: %.560s", sentence);
+    }
+    xmlFreeDoc(resp);
+    xmlFreeDoc(order);
+    edi_buf_free(&raw);
+    return r;
+}
+
+/* Record one built answer inside the step's transaction. */
+static edi_result record_answer(pipeline_ctx *p, const answer_out *a, char *why, size_t why_n)
+{
+    store_order o;
+    edi_result r = store_order_get(p->store, a->order_id, &o, why, why_n);
+    if (r != EDI_OK || !answerable(&o))
+        return r;
+    char ev[1024];
+    if (!a->content[0]) {
+        r = store_order_event_add(p->store, o.id, "not-answered", p->worker, a->note, why, why_n);
+        if (r == EDI_OK)
+            r = store_history_add(p->store, o.message_id, "not-answered", p->worker, a->note,
+                                  why, why_n);
+        return r;
+    }
+    store_message out;
+    memset(&out, 0, sizeof out);
+    out.direction = STORE_OUT;
+    snprintf(out.partner, sizeof out.partner, "%s", o.partner);
+    snprintf(out.channel, sizeof out.channel, "dir");
+    snprintf(out.filename, sizeof out.filename, "%s", a->filename);
+    memcpy(out.content_id, a->content, CONTENT_ID_SIZE);
+    out.size = (int64_t)a->len;
+    snprintf(out.format, sizeof out.format, "%s", a->format);
+    snprintf(out.status, sizeof out.status, "%s", STORE_STATUS_QUEUED);
+    snprintf(out.reference, sizeof out.reference, "%.95s", o.number);
+    out.parent_id = o.message_id;
+    store_id mid = 0;
+    r = store_message_insert(p->store, &out, "send", &mid, why, why_n);
+    if (r == EDI_OK)
+        r = store_order_set_response(p->store, o.id, mid, why, why_n);
+    snprintf(ev, sizeof ev, "%s for order %.300s (%s) is message %" PRId64, a->format, o.number,
+             o.state, mid);
+    if (r == EDI_OK && !strcmp(o.state, order_state_name(ORDER_ACCEPTED)))
+        r = orders_move(p->store, &o, ORDER_CONFIRMED, p->worker, ev, NULL, why, why_n);
+    else if (r == EDI_OK)
+        r = store_order_event_add(p->store, o.id, "answered", p->worker, ev, why, why_n);
+    if (r == EDI_OK)
+        r = store_history_add(p->store, o.message_id, "answered", p->worker, ev, why, why_n);
+    return r;
+}
+
+static edi_result step_answer(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
+{
+    order_list l = { 0 };
+    edi_result r = store_order_list_message(p->store, j->message_id, collect_order, &l, why,
+                                            why_n);
+    answer_out *outs = l.n ? calloc(l.n, sizeof *outs) : NULL;
+    size_t n = 0;
+    if (r == EDI_OK && l.n && !outs)
+        r = EDI_E_NOMEM;
+    for (size_t i = 0; r == EDI_OK && i < l.n; i++)
+        if (answerable(&l.items[i]))
+            r = build_answer(p, &l.items[i], &outs[n++], why, why_n);
+    if (r == EDI_OK)
+        r = store_begin(p->store, why, why_n);
+    if (r == EDI_OK) {
+        for (size_t i = 0; r == EDI_OK && i < n; i++)
+            r = record_answer(p, &outs[i], why, why_n);
+        outcome o = { 0 };
+        if (r == EDI_OK)
+            r = record(p, j, &o, NULL, NULL, why, why_n);
+        if (r == EDI_OK)
+            r = store_commit(p->store, why, why_n);
+        else
+            store_rollback(p->store);
+    }
+    free(outs);
+    free(l.items);
+    if (r != EDI_OK && r != EDI_E_CONFLICT)
+        return give_back(p, j, r, why);
+    return r;
+}
+
+/* ---- mail: an outbound mail to the SMTP server --------------------------------------- */
+
+static edi_result step_mail(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
+{
+    store_message m;
+    edi_buf raw = { 0 };
+    edi_result r = load(p, j, &m, &raw, why, why_n);
+    char from[APPROVAL_EMAIL_MAX], to[APPROVAL_EMAIL_MAX];
+    if (r == EDI_OK)
+        r = store_mail_envelope_get(p->store, m.id, from, to, why, why_n);
+    if (r != EDI_OK) {
+        edi_buf_free(&raw);
+        return r == EDI_E_NOT_FOUND ? r : give_back(p, j, r, why);
+    }
+    outcome o = { 0 };
+    char detail[1024] = "", sentence[640] = "";
+    if (!p->mail) {
+        fail(&o, "The gateway has no SMTP server configured (<orders><mail> in its "
+                 "configuration); configure one and resend the mail.");
+    } else {
+        r = mailer_send(p->mail, from, to, raw.p, raw.len, sentence, sizeof sentence);
+        if (r == EDI_E_IO) {
+            edi_buf_free(&raw);
+            return give_back(p, j, r, sentence);
+        }
+        if (r != EDI_OK) {
+            fail(&o, "The mail server refused the mail to %s: %.560s", to, sentence);
+        } else {
+            o.status = STORE_STATUS_SENT;
+            snprintf(detail, sizeof detail, "handed to %.300s for %s (%zu bytes)", p->mail->url,
+                     to, raw.len);
+        }
+    }
+    edi_buf_free(&raw);
+    bool sent = o.status && !strcmp(o.status, STORE_STATUS_SENT);
+    r = finish(p, j, &o, sent ? "sent" : NULL, detail, why, why_n);
+    if (r != EDI_OK && r != EDI_E_CONFLICT)
+        return give_back(p, j, r, why);
+    return r;
+}
+
 /* ---- driving ------------------------------------------------------------------------- */
 
 edi_result pipeline_run(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
@@ -651,8 +1124,14 @@ edi_result pipeline_run(pipeline_ctx *p, const store_job *j, char *why, size_t w
         return step_contrl(p, j, why, why_n);
     if (!strcmp(j->kind, "map"))
         return step_map(p, j, why, why_n);
+    if (!strcmp(j->kind, "check"))
+        return step_check(p, j, why, why_n);
+    if (!strcmp(j->kind, "answer"))
+        return step_answer(p, j, why, why_n);
     if (!strcmp(j->kind, "send"))
         return step_send(p, j, why, why_n);
+    if (!strcmp(j->kind, "mail"))
+        return step_mail(p, j, why, why_n);
     edi_say(why, why_n, "job %" PRId64 " has the unknown kind \"%s\"", j->id, j->kind);
     return give_back(p, j, EDI_E_ARG, why);
 }

@@ -1,8 +1,12 @@
 /* pipeline.h: the steps a received message goes through, each one job of the store's queue:
  * "identify" (format by content, partner by envelope), "contrl" (the CONTRL the partner
  * wants, as an outbound message), "map" (canonical documents into the content store, with
- * their findings in the history) and "send" (an outbound payload into the partner's outbox
- * folder). Every step claims its job, does its work, then writes its results, its history,
+ * their findings in the history; each canonical order recorded as an order), "check" (the
+ * order checks and approval rules decide each order: rejected, held, waiting for approval
+ * or accepted; gateway/orders.h), "answer" (the order response of each decided order, in
+ * the partner's format, as an outbound message), "send" (an outbound payload into the
+ * partner's outbox folder) and "mail" (an outbound mail to the SMTP server, retried with
+ * backoff). Every step claims its job, does its work, then writes its results, its history,
  * the next job and the end of its job in one transaction; a step that lost its lease rolls
  * back. Steps are idempotent: a job that runs twice leaves what one run leaves. */
 #ifndef PIPELINE_H
@@ -14,6 +18,8 @@
 #include "content_store.h"
 #include "convert.h"
 #include "edi_directory.h"
+#include "mailer.h"
+#include "orders.h"
 #include "partner.h"
 #include "store.h"
 
@@ -30,6 +36,9 @@ typedef struct {
     const partner_set *partners;
     const char *worker;        /* its name in leases and history: "worker-1234-2" */
     int64_t lease_ms;
+    bool orders;               /* the order pipeline runs: map records orders, "check" follows */
+    const orders_settings *approvals; /* asking approvers; NULL: nobody can be asked */
+    const mailer_options *mail;       /* the SMTP server; NULL: mails cannot be sent */
 } pipeline_ctx;
 
 /* Claim one due job and run its step. *ran is false when there was none. EDI_OK when the

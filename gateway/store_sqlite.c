@@ -21,11 +21,28 @@
 
 /* ---- schema migrations ------------------------------------------------------------- */
 
-/* Migration i (counting from 1) brings the schema from version i-1 to i. Applied ones are
- * never changed: a change of the schema is a new entry at the end. */
+/* A column a migration adds to an existing table, only when the table lacks it (SQLite has
+ * no ADD COLUMN IF NOT EXISTS), so that a migration can be applied again unchanged. */
+typedef struct {
+    const char *table, *column, *declaration;
+} added_column;
+
+static const added_column columns_4[] = {
+    {"customer", "approval_always", "INTEGER NOT NULL DEFAULT 0"},
+    {"customer", "approval_requisitioners", "INTEGER NOT NULL DEFAULT 0"},
+    {"customer", "approval_above", "TEXT"},
+    {"customer_user", "active", "INTEGER NOT NULL DEFAULT 1"},
+    {"customer_user", "api_token_sha256", "TEXT"},
+    {NULL, NULL, NULL},
+};
+
+/* Migration i (counting from 1) brings the schema from version i-1 to i: first its added
+ * columns, then its SQL. Applied ones are never changed: a change of the schema is a new
+ * entry at the end. */
 static const struct {
     const char *what;
     const char *sql;
+    const added_column *columns;   /* NULL: none */
 } migrations[] = {
     /* 1: messages, each pointing at its payload in the content store, and their history.
      * History rows are never changed or removed: triggers refuse UPDATE and DELETE. */
@@ -138,6 +155,86 @@ static const struct {
      " message_id INTEGER NOT NULL,"
      " updated_ms INTEGER NOT NULL,"
      " PRIMARY KEY (customer_id, kind, reference));"},
+    /* 4: the order pipeline (store_orders.h). The customer's approval policy and the users'
+     * state and API tokens (lowercase hex SHA-256, never the token) extend migration 3's
+     * tables (columns_4, added when missing; the rest IF NOT EXISTS, so that applying it
+     * again changes nothing). An order is one canonical order of one inbound message, with its
+     * state, its amount (decimal text) and the fingerprint that freezes its content;
+     * order_event is append-only like history. An approval is approval.h's record;
+     * approval_request says which approver was asked by which mail (an outbound message of
+     * channel "mail" whose envelope is in mail_out). used_nonce makes approval links
+     * single-use; invoice_number is a gap-free counter per year, taken inside the
+     * transaction that writes the invoice. */
+    {"orders, approvals, mail, invoice numbers",
+     "CREATE UNIQUE INDEX IF NOT EXISTS customer_user_token ON customer_user (api_token_sha256)"
+     " WHERE api_token_sha256 IS NOT NULL;"
+     "CREATE TABLE IF NOT EXISTS orders ("
+     " id INTEGER PRIMARY KEY,"
+     " message_id INTEGER NOT NULL REFERENCES message (id),"
+     " partner TEXT NOT NULL DEFAULT '',"
+     " customer_id TEXT NOT NULL DEFAULT '',"
+     " requester_user_id TEXT NOT NULL DEFAULT '',"
+     " number TEXT NOT NULL,"
+     " state TEXT NOT NULL CHECK (state IN ('received', 'held', 'accepted', 'rejected',"
+     " 'confirmed', 'despatched', 'invoiced')),"
+     " amount TEXT NOT NULL DEFAULT '',"
+     " currency TEXT NOT NULL DEFAULT '',"
+     " content_id TEXT NOT NULL,"
+     " fingerprint TEXT NOT NULL,"
+     " answer TEXT NOT NULL DEFAULT '',"
+     " response_message_id INTEGER REFERENCES message (id),"
+     " created_ms INTEGER NOT NULL,"
+     " updated_ms INTEGER NOT NULL,"
+     " UNIQUE (message_id, number));"
+     "CREATE INDEX IF NOT EXISTS orders_state ON orders (state, updated_ms);"
+     "CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id, number);"
+     "CREATE TABLE IF NOT EXISTS order_event ("
+     " id INTEGER PRIMARY KEY,"
+     " order_id INTEGER NOT NULL REFERENCES orders (id),"
+     " at_ms INTEGER NOT NULL,"
+     " event TEXT NOT NULL,"
+     " actor TEXT NOT NULL DEFAULT '',"
+     " detail TEXT NOT NULL DEFAULT '');"
+     "CREATE INDEX IF NOT EXISTS order_event_order ON order_event (order_id, id);"
+     "CREATE TRIGGER IF NOT EXISTS order_event_no_update BEFORE UPDATE ON order_event"
+     " BEGIN SELECT RAISE(ABORT, 'order events are append-only: rows cannot be changed'); END;"
+     "CREATE TRIGGER IF NOT EXISTS order_event_no_delete BEFORE DELETE ON order_event"
+     " BEGIN SELECT RAISE(ABORT, 'order events are append-only: rows cannot be deleted'); END;"
+     "CREATE TABLE IF NOT EXISTS approval ("
+     " id TEXT PRIMARY KEY,"
+     " order_id INTEGER NOT NULL REFERENCES orders (id),"
+     " customer_id TEXT NOT NULL,"
+     " requester_id TEXT NOT NULL DEFAULT '',"
+     " reason TEXT NOT NULL DEFAULT '',"
+     " fingerprint TEXT NOT NULL,"
+     " state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'expired')),"
+     " created_at INTEGER NOT NULL,"
+     " expires_at INTEGER NOT NULL,"
+     " reminded_at INTEGER NOT NULL DEFAULT 0,"
+     " decided_by TEXT NOT NULL DEFAULT '',"
+     " decided_at INTEGER NOT NULL DEFAULT 0,"
+     " comment TEXT NOT NULL DEFAULT '');"
+     "CREATE INDEX IF NOT EXISTS approval_order ON approval (order_id);"
+     "CREATE INDEX IF NOT EXISTS approval_pending ON approval (expires_at)"
+     " WHERE state = 'pending';"
+     "CREATE TABLE IF NOT EXISTS approval_request ("
+     " approval_id TEXT NOT NULL REFERENCES approval (id),"
+     " user_id TEXT NOT NULL,"
+     " mail_message_id INTEGER NOT NULL REFERENCES message (id),"
+     " reminder INTEGER NOT NULL DEFAULT 0,"
+     " PRIMARY KEY (approval_id, user_id, reminder));"
+     "CREATE TABLE IF NOT EXISTS mail_out ("
+     " message_id INTEGER PRIMARY KEY REFERENCES message (id),"
+     " mail_from TEXT NOT NULL,"
+     " rcpt_to TEXT NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS used_nonce ("
+     " nonce TEXT NOT NULL UNIQUE,"
+     " expires_at INTEGER NOT NULL,"
+     " used_ms INTEGER NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS invoice_number ("
+     " year INTEGER PRIMARY KEY,"
+     " last INTEGER NOT NULL CHECK (last > 0));",
+     columns_4},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -441,6 +538,31 @@ static edi_result read_version(store *s, int *version, char *why, size_t why_n)
     return r;
 }
 
+/* Add each column its table lacks. Names are constants of this file, never input. */
+static edi_result add_columns(store *s, const added_column *cols, char *why, size_t why_n)
+{
+    for (const added_column *c = cols; c && c->table; c++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+                               &st, NULL) != SQLITE_OK)
+            return db_fail(s, "reading a table's columns", why, why_n);
+        sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc == SQLITE_ROW)
+            continue;
+        if (rc != SQLITE_DONE)
+            return db_fail(s, "reading a table's columns", why, why_n);
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column,
+                 c->declaration);
+        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            return db_fail(s, "adding a column", why, why_n);
+    }
+    return EDI_OK;
+}
+
 static edi_result migrate(store *s, char *why, size_t why_n)
 {
     edi_result r = exec_stmt(s, ST_BEGIN, "starting a transaction", why, why_n);
@@ -477,6 +599,10 @@ static edi_result migrate(store *s, char *why, size_t why_n)
         }
         if (now_at <= i) {
             char *err = NULL;
+            if ((r = add_columns(s, migrations[i].columns, why, why_n)) != EDI_OK) {
+                store_rollback(s);
+                return r;
+            }
             if (sqlite3_exec(s->db, migrations[i].sql, NULL, NULL, &err) != SQLITE_OK) {
                 edi_say(why, why_n, "migration %d (%s) of the database %s failed: %s", i + 1,
                         migrations[i].what, s->path, err ? err : sqlite3_errmsg(s->db));

@@ -13,8 +13,11 @@
 #include "edi_result.h"
 #include "store.h"
 
-/* Statement slots a handle keeps for the other modules; each module numbers its own. */
-#define STORE_SQLITE_EXTRA_SLOTS 48
+/* Statement slots a handle keeps for the other modules; each module numbers its own from
+ * its base: store_master.c from 0 (37 slots), store_orders.c from STORE_SQLITE_SLOTS_ORDERS
+ * (32 slots); 37..63 and 96..127 are free. */
+#define STORE_SQLITE_EXTRA_SLOTS 128
+#define STORE_SQLITE_SLOTS_ORDERS 64
 
 /* The handle's connection and database path (borrowed; valid until store_close). */
 sqlite3 *store_sqlite_db(store *s);

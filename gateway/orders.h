@@ -1,0 +1,129 @@
+/* orders.h: the order service, one state machine for every channel (EDI, openTRANS, web):
+ * received -> held -> accepted | rejected -> confirmed -> despatched -> invoiced. It owns
+ * which moves are allowed, what each move does besides the state (its order event, the
+ * customer's order number and credit reservation on accepted, the release on rejected),
+ * the verdict of the checks and approval rules, the answer plan (type and line statuses of
+ * the order response) and the order response built from the canonical order, asking the
+ * customer's approvers (signed links in mails that the "mail" job sends), deciding an
+ * approval, and expiring and reminding approvals. It runs inside the caller's transaction
+ * (store_begin) where it writes, so that a move, its events and its jobs commit together. */
+#ifndef ORDERS_H
+#define ORDERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "approval.h"
+#include "approval_link.h"
+#include "content_store.h"
+#include "edi_result.h"
+#include "order_checks.h"
+#include "store.h"
+#include "store_orders.h"
+
+typedef enum {
+    ORDER_RECEIVED = 0,
+    ORDER_HELD,          /* waiting for the customer's approver or the seller's staff */
+    ORDER_ACCEPTED,
+    ORDER_REJECTED,
+    ORDER_CONFIRMED,     /* the order response went out */
+    ORDER_DESPATCHED,
+    ORDER_INVOICED,
+    ORDER_STATE_COUNT
+} order_state;
+
+/* "received", "held", ...; never NULL. */
+const char *order_state_name(order_state s);
+bool order_state_parse(const char *name, order_state *out);
+
+/* Whether an order may move from `from` to `to`. */
+bool orders_move_allowed(order_state from, order_state to);
+
+/* Move order `o` (as read: its state is the one moved from) to `to`, in the caller's
+ * transaction: the state (and `answer`, the answer plan, when not NULL), the order event
+ * `to`'s name with `detail` by `actor`, and the bookkeeping of the move: accepted records
+ * the customer's order number (store_order_number_record) and reserves the order's amount
+ * against the customer's credit (store_credit_set); rejected releases a reservation. A
+ * move that is not allowed is EDI_E_ARG with a sentence; EDI_E_CONFLICT when another
+ * transaction moved the order first. `o->state` is updated on EDI_OK. */
+edi_result orders_move(store *s, store_order *o, order_state to, const char *actor,
+                       const char *detail, const char *answer, char *why, size_t why_n);
+
+/* What happens to a checked order: the checks' outcome first (reject, then a seller's
+ * hold), then the approval rules. */
+typedef enum {
+    ORDERS_ACCEPT = 0,
+    ORDERS_APPROVAL,     /* held until the customer's approver decides */
+    ORDERS_HOLD,         /* held by a check (price, credit, article, quantity) */
+    ORDERS_REJECT,
+} orders_verdict;
+
+orders_verdict orders_verdict_of(order_action outcome, bool approval_needed);
+
+/* The answer plan as JSON text into `out`: {"type":"accepted"|"changed"|"rejected",
+ * "lines":{"<line number>":"changed"|"rejected"}}: rejected when `rejected`; changed when a
+ * finding amended the order (each amended line changed); else accepted. EDI_E_LIMIT when
+ * it does not fit, EDI_E_NOMEM. */
+edi_result orders_answer_plan(const order_check_result *cr, bool rejected, char *out,
+                              size_t n);
+
+/* The canonical orderResponse answering the canonical `order` by the answer plan `plan`:
+ * type from the plan, number `response_number`, document date `date` (YYYY-MM-DD), a
+ * customer_order reference to the order's number, every line with its status (the plan's,
+ * else the type's: accepted or rejected, changed lines accepted unless named). *out is a new
+ * document the caller frees with xmlFreeDoc. EDI_E_ARG when `order` is no canonical order
+ * or the plan is not one. */
+edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *response_number,
+                                 const char *date, xmlDocPtr *out, char *why, size_t why_n);
+
+/* ---- approvals ------------------------------------------------------------------------ */
+
+/* What asking approvers needs; strings borrowed. */
+typedef struct {
+    const approval_link_keys *keys;   /* NULL: links cannot be signed, nobody is asked */
+    const char *link_base;            /* "https://gw.example" -> <base>/api/approvals/<token> */
+    const char *mail_from;            /* NULL: no mail is configured, nobody is asked */
+    const char *mail_from_name;
+    int64_t lifetime_s;               /* how long an approval waits before it expires */
+    int64_t reminder_lead_s;          /* a reminder when at most this much time is left */
+} orders_settings;
+
+/* Start the approval of held order `o` (id "A<order id>", reason, the order's
+ * fingerprint, expiring lifetime_s after `now`) and ask its approvers: for each eligible
+ * user of the customer (approval_choose_approvers) a signed link, an approval mail in the
+ * content store, an outbound message of channel "mail" with its envelope and a "mail" job,
+ * and an order event naming who was asked. Nobody eligible, or no mail or key configured,
+ * leaves the approval pending with an order event saying so (the dead end support staff
+ * must see). In the caller's transaction. *asked (may be NULL) gets how many were asked. */
+edi_result orders_start_approval(store *s, content_store *cs, const orders_settings *set,
+                                 const store_order *o, const char *reason, int64_t now,
+                                 const char *actor, size_t *asked, char *why, size_t why_n);
+
+/* The outcome of orders_decide_approval. */
+typedef struct {
+    approval_refusal refusal;         /* APPROVAL_REFUSED_NONE on success */
+    store_order order;                /* the order after the decision */
+    approval decided;                 /* the approval after the decision */
+} orders_decision;
+
+/* User `user_id` approves (`approve`) or rejects approval `approval_id` with `comment` at
+ * `now`, in the caller's transaction: approval_decide with the order's fingerprint (a
+ * changed order cannot be approved), then the order held -> accepted (reserving credit) or
+ * rejected, events on the order and its message, and an "answer" job for the message.
+ * A user of another customer is refused as not an approver. Refusals return EDI_E_ARG or
+ * EDI_E_CONFLICT with out->refusal and a sentence (nothing to commit). */
+edi_result orders_decide_approval(store *s, const char *approval_id, const char *user_id,
+                                  bool approve, const char *comment, int64_t now,
+                                  orders_decision *out, char *why, size_t why_n);
+
+/* Expire pending approvals whose time is over (their orders rejected and answered) and
+ * send the reminders that are due, each approval in a transaction of its own. *changed
+ * (may be NULL) gets how many approvals were expired or reminded. */
+edi_result orders_approval_tick(store *s, content_store *cs, const orders_settings *set,
+                                int64_t now, const char *actor, size_t *changed, char *why,
+                                size_t why_n);
+
+#endif
