@@ -5,7 +5,11 @@
 # validation (best of RUNS), and the peak RSS of each run (GNU time). Then the conversion
 # engine (bench/map_bench.c) on one thread, DOCS documents each: EDIFACT ORDERS (20 lines)
 # -> canonical, openTRANS ORDER (20 items) -> canonical, canonical invoice (20 lines) ->
-# XRechnung UBL. Writes bench/RESULTS.md.
+# XRechnung UBL. Then the gateway end to end (bench/e2e_bench.py): E2E_ORDERS EDIFACT orders
+# (20 lines, one per interchange) into the large customer's inbox -> checked, stored ->
+# ORDRSP in its outbox, on SQLite; then E2E_PACED more at half the measured rate. Writes
+# bench/RESULTS.md. `ONLY=e2e bench/run.sh` runs the end-to-end part alone and keeps the
+# other sections from the last full run (bench/data/results.jsonl).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -14,6 +18,10 @@ DATA=bench/data
 BENCH=build/release/bench/edi_bench
 MAP_BENCH=build/release/bench/map_bench
 DOCS=${DOCS:-10000}
+E2E_ORDERS=${E2E_ORDERS:-10000}
+E2E_PACED=${E2E_PACED:-1000}
+E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+ONLY=${ONLY:-}
 FORMATS=formats/edifact
 mkdir -p "$DATA"
 [ -x "$BENCH" ] || { echo "bench: $BENCH is missing; run make bench" >&2; exit 2; }
@@ -25,11 +33,30 @@ gen() { # gen FILE MESSAGES
         python3 bench/gen_orders.py "$2" 20 > "$1.tmp" && mv "$1.tmp" "$1"
     fi
 }
-gen "$DATA/orders_10k.edi" 10000
-gen "$DATA/orders_100k.edi" 100000
-
+results=$DATA/results.jsonl
+e2e_results=$DATA/e2e.jsonl
 out=$(mktemp)
 trap 'rm -f "$out" "$out".*' EXIT
+
+# The gateway end to end; bounded by E2E_TIMEOUT per phase (the script says what it missed).
+e2e() {
+    [ -x bin/gateway ] || { echo "bench: bin/gateway is missing; run make bench" >&2; exit 2; }
+    echo "bench: gateway end to end, $E2E_ORDERS orders (+ $E2E_PACED paced)"
+    python3 bench/e2e_bench.py --orders "$E2E_ORDERS" --paced "$E2E_PACED" \
+        --timeout "$E2E_TIMEOUT" > "$out.e2e"
+    mv "$out.e2e" "$e2e_results"
+}
+
+if [ "$ONLY" = e2e ]; then
+    [ -s "$results" ] || { echo "bench: $results is missing; run the whole bench once" >&2; exit 2; }
+    e2e
+    python3 bench/report.py "$results" "$e2e_results" > bench/RESULTS.md
+    cat bench/RESULTS.md
+    exit 0
+fi
+
+gen "$DATA/orders_10k.edi" 10000
+gen "$DATA/orders_100k.edi" 100000
 
 # ours FILE MODE -> one JSON line per run, with "rss_kb" added
 ours() {
@@ -44,7 +71,6 @@ npm_run() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["rss_kb"]=int(open(sys.argv[2]).read().split()[-1]); d["mode"]=sys.argv[3]; print(json.dumps(d))' "$out.json" "$out.rss" "$2"
 }
 
-results=$DATA/results.jsonl
 : > "$results"
 for f in "$DATA/orders_10k.edi" "$DATA/orders_100k.edi"; do
     for m in tokenize envelope full; do
@@ -71,5 +97,6 @@ for job in "canonical $DATA/order_20.edi" "canonical $DATA/opentrans_20.xml" \
     done
 done
 
-python3 bench/report.py "$results" > bench/RESULTS.md
+e2e
+python3 bench/report.py "$results" "$e2e_results" > bench/RESULTS.md
 cat bench/RESULTS.md

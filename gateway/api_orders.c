@@ -4,11 +4,18 @@
  * customer is still at the screen; then the raw bytes go into the content store and the
  * message (channel "api", the shop's partner id, format "JSON web order") with its history
  * and its first job "identify" is recorded in one transaction before 202 is answered. The
- * same body posted again (a retry after a lost answer) gives the message already recorded. */
+ * same body posted again (a retry after a lost answer) gives the message already recorded.
+ * POST /api/orders/{id}/despatch and /api/orders/{id}/invoice (the ERP key) record what the
+ * supplier despatched and invoiced (orders_despatch, orders_invoice in gateway/orders.h);
+ * the partner's DESADV, DISPATCHNOTIFICATION or invoice follows through the "answer" step. */
 #include "api.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "orders.h"
 
 #include "store_orders.h"
 #include "weborder.h"
@@ -172,12 +179,87 @@ static void post_order(const api_context *ctx, const partner *shop, const http_r
     http_respond_json(rs, d.found ? 200 : 202, j);
 }
 
+/* The findings as [{severity, rule, where, text}]. */
+static json_t *findings_json(const doc_findings *f)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < f->count; i++)
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s}", "severity",
+                                           f->items[i].severity == DOC_ERROR ? "error"
+                                                                             : "warning",
+                                           "rule", f->items[i].rule, "where", f->items[i].where,
+                                           "text", f->items[i].text));
+    return a;
+}
+
+/* POST /api/orders/{id}/despatch|invoice with the ERP key. */
+static void post_document(const api_context *ctx, const api_principal *who, store_id id,
+                          bool invoice, const http_request *rq, http_response *rs)
+{
+    if (!api_require_admin(who, rs))
+        return;
+    json_t *body = api_body(rq, rs, API_BODY_MAX_BYTES);
+    if (!body)
+        return;
+    orders_document_result res;
+    char why[1024] = "";
+    store *s = api_lock(ctx);
+    edi_result r = invoice ? orders_invoice(s, ctx->content, ctx->partners, id, body, who->name,
+                                            &res, why, sizeof why)
+                           : orders_despatch(s, ctx->content, id, body, who->name, &res, why,
+                                             sizeof why);
+    api_unlock(ctx);
+    json_decref(body);
+    if (r != EDI_OK) {
+        json_t *j = json_pack("{s:s}", "error", why);
+        if (j && res.field[0])
+            json_object_set_new(j, "field", json_string(res.field));
+        if (j && res.findings.count)
+            json_object_set_new(j, "findings", findings_json(&res.findings));
+        http_respond_json(rs, api_status(r), j);
+        doc_findings_free(&res.findings);
+        return;
+    }
+    json_t *j = json_pack("{s:I,s:I,s:s,s:s,s:s}", "order_id", (json_int_t)id, "document_id",
+                          (json_int_t)res.document_id, invoice ? "invoice_number"
+                                                               : "delivery_note",
+                          res.number, "state", res.state, "answer", "queued");
+    if (j && invoice) {
+        json_object_set_new(j, "amount_due", json_string(res.amount));
+        json_object_set_new(j, "currency", json_string(res.currency));
+        json_object_set_new(j, "format", json_string(res.target));
+        json_object_set_new(j, "warnings", findings_json(&res.findings));
+    } else if (j) {
+        json_object_set_new(j, "complete", json_boolean(res.complete));
+        json_object_set_new(j, "duplicate", json_boolean(res.duplicate));
+    }
+    doc_findings_free(&res.findings);
+    http_respond_json(rs, res.duplicate ? 200 : 201, j);
+}
+
 void api_orders_route(void *vctx, const http_request *rq, http_response *rs)
 {
     const api_context *ctx = vctx;
     api_principal who;
     if (!api_authenticate(ctx, rq, rs, &who))
         return;
+    char seg[2][MD_ID_MAX];
+    int n = rq->rest[0] && strcmp(rq->rest, "/") ? api_segments(rq->rest, seg, 2) : 0;
+    if (n == 2 && (!strcmp(seg[1], "despatch") || !strcmp(seg[1], "invoice"))) {
+        char *end = NULL;
+        long long id = strtoll(seg[0], &end, 10);
+        if (!end || *end || id <= 0) {
+            api_error(rs, 404, NULL, "there is no order %s: orders are named by their number "
+                      "in the gateway (the order_id of GET /api/messages/{id})", seg[0]);
+            return;
+        }
+        if (strcmp(rq->method, "POST")) {
+            api_method_not_allowed(rs, rq->path, "POST");
+            return;
+        }
+        post_document(ctx, &who, (store_id)id, !strcmp(seg[1], "invoice"), rq, rs);
+        return;
+    }
     if (rq->rest[0] && strcmp(rq->rest, "/")) {
         api_error(rs, 404, NULL, "there is nothing at %s", rq->path);
         return;

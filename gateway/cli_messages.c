@@ -1,4 +1,5 @@
-/* cli_messages.c: `gateway messages list|show` and `gateway reprocess` (cli_messages.h). */
+/* cli_messages.c: `gateway messages list|show`, `gateway reprocess [--edited FILE]` and
+ * `gateway resend` (cli_messages.h). */
 #include "cli_messages.h"
 
 #include <ctype.h>
@@ -13,8 +14,10 @@
 
 #include <jansson.h>
 
+#include "cli_common.h"
 #include "edi_buf.h"
 #include "pipeline.h"
+#include "store_orders.h"
 
 void cli_config_refused(const char *cmd, const doc_findings *f, const char *why)
 {
@@ -281,6 +284,101 @@ static bool parse_id(const char *arg, store_id *id)
     return true;
 }
 
+/* ---- related documents: the parent, the messages answering it or edited from it, the
+ * orders it carries with their despatch advices and invoices ------------------------- */
+
+typedef struct {
+    bool json;
+    json_t *array;
+} related_ctx;
+
+static int print_child(void *ctx, const store_message *m)
+{
+    related_ctx *r = ctx;
+    if (r->json) {
+        json_array_append_new(r->array, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id",
+                                                  (json_int_t)m->id, "direction",
+                                                  m->direction == STORE_IN ? "in" : "out",
+                                                  "format", m->format, "status", m->status,
+                                                  "filename", m->filename));
+        return 0;
+    }
+    printf("  %s message %-6" PRId64 " %-10s %-28s %s\n",
+           m->direction == STORE_IN ? "edited copy" : "answer     ", m->id, m->status,
+           m->format[0] ? m->format : "-", m->filename[0] ? m->filename : "-");
+    return 0;
+}
+
+static int print_document(void *ctx, const store_order_document *d)
+{
+    related_ctx *r = ctx;
+    if (r->json) {
+        json_array_append_new(r->array, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "id",
+                                                  (json_int_t)d->id, "kind", d->kind, "number",
+                                                  d->number, "lines", d->lines, "amount",
+                                                  d->amount, "state", d->state, "message_id",
+                                                  (json_int_t)d->message_id, "note", d->note));
+        return 0;
+    }
+    printf("      %-8s %-20s %s%s%s", d->kind, d->number, d->lines,
+           d->amount[0] ? " amount " : "", d->amount);
+    if (d->message_id)
+        printf(" -> message %" PRId64 "\n", d->message_id);
+    else
+        printf(" (%s%s%s)\n", d->state, d->note[0] ? ": " : "", d->note);
+    return 0;
+}
+
+typedef struct {
+    store *s;
+    bool json;
+    json_t *array;
+} orders_ctx;
+
+static int print_order(void *ctx, const store_order *o)
+{
+    orders_ctx *oc = ctx;
+    related_ctx docs = { .json = oc->json, .array = oc->json ? json_array() : NULL };
+    if (!oc->json)
+        printf("  order %-6" PRId64 " %-20s %-10s customer %s, %s %s\n", o->id, o->number,
+               o->state, o->customer_id[0] ? o->customer_id : "-", o->amount[0] ? o->amount : "-",
+               o->currency);
+    char why[640];
+    store_order_document_list(oc->s, o->id, print_document, &docs, why, sizeof why);
+    if (oc->json)
+        json_array_append_new(oc->array,
+                              json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o}", "id",
+                                        (json_int_t)o->id, "number", o->number, "state",
+                                        o->state, "customer_id", o->customer_id, "amount",
+                                        o->amount, "currency", o->currency,
+                                        "response_message_id",
+                                        (json_int_t)o->response_message_id, "documents",
+                                        docs.array));
+    return 0;
+}
+
+/* The related documents of message `m`: printed, or into `o` as "related" and "orders". */
+static edi_result show_related(store *s, const store_message *m, json_t *o, char *why,
+                               size_t why_n)
+{
+    related_ctx rc = { .json = o != NULL, .array = o ? json_array() : NULL };
+    orders_ctx oc = { .s = s, .json = o != NULL, .array = o ? json_array() : NULL };
+    if (!o) {
+        printf("\nrelated documents:\n");
+        if (m->parent_id)
+            printf("  %s message %" PRId64 "\n",
+                   m->direction == STORE_OUT ? "answers    " : "edited from", m->parent_id);
+    }
+    edi_result r = store_message_children(s, m->id, print_child, &rc, why, why_n);
+    if (r == EDI_OK && m->direction == STORE_IN)
+        r = store_order_list_message(s, m->id, print_order, &oc, why, why_n);
+    if (o) {
+        json_object_set_new(o, "related", rc.array);
+        json_object_set_new(o, "orders", oc.array);
+    }
+    return r;
+}
+
 static int cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -309,7 +407,10 @@ static int cmd_show(int argc, char **argv)
               "\n"
               "Show one message: what the store knows of it, the start of its raw bytes and\n"
               "its history, every event in order (received, identified, parsed, mapped, each\n"
-              "finding, failed, sent, reprocess). --raw prints the raw bytes alone, exactly.\n",
+              "finding, failed, sent, reprocess), then its related documents: the message it\n"
+              "answers or was edited from, the messages answering it and its edited copies,\n"
+              "the orders it carries with their despatch advices and invoices. --raw prints\n"
+              "the raw bytes alone, exactly.\n",
               help ? stdout : stderr);
         return help ? 0 : 2;
     }
@@ -348,6 +449,8 @@ static int cmd_show(int argc, char **argv)
         char path[1024] = "";
         content_store_path(cs, m.content_id, path, sizeof path);
         json_object_set_new(o, "raw_path", json_string(path));
+        if (r == EDI_OK)
+            r = show_related(s, &m, o, why, sizeof why);
         json_dumpf(o, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
         json_decref(o);
@@ -375,6 +478,8 @@ static int cmd_show(int argc, char **argv)
             printf("  cannot be read: %s\n", rwhy);
         printf("\nhistory:\n");
         r = store_history_list(s, id, print_event, &h, why, sizeof why);
+        if (r == EDI_OK)
+            r = show_related(s, &m, NULL, why, sizeof why);
     }
     if (r != EDI_OK) {
         fprintf(stderr, "gateway messages show: %s\n", why);
@@ -407,7 +512,85 @@ int cli_messages_main(int argc, char **argv)
     return 2;
 }
 
+/* "cli:<user>", who asked, for the history. */
+static void cli_actor(char *actor, size_t n)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    snprintf(actor, n, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+}
+
 int cli_reprocess_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' }, { "edited", required_argument, NULL, 'e' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL, *edited = NULL;
+    bool help = false, bad = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'c')
+            config = optarg;
+        else if (c == 'e')
+            edited = optarg;
+        else if (c == 'h')
+            help = true;
+        else
+            bad = true;
+    }
+    store_id id = 0;
+    if (help || bad || optind != argc - 1 || !parse_id(argv[optind], &id)) {
+        fputs("usage: gateway reprocess [--config FILE] [--edited FILE] ID\n"
+              "\n"
+              "Process inbound message ID again from its stored raw bytes (after a partner\n"
+              "profile was fixed, say): the running daemon identifies, parses and maps it\n"
+              "anew. With --edited FILE the bytes of FILE (- reads standard input) are stored\n"
+              "as a new message whose parent is ID, and processed instead; ID keeps its bytes\n"
+              "and status. The history records who asked for it and when.\n",
+              help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    edi_buf bytes = { 0 };
+    char why[640] = "";
+    if (edited && !cli_read_input("gateway reprocess", edited, (size_t)256 << 20, &bytes)) {
+        edi_buf_free(&bytes);
+        return 2;
+    }
+    gateway_config *cfg = NULL;
+    store *s = NULL;
+    content_store *cs = NULL;
+    if (!cli_open_store("gateway reprocess", config, &cfg, &s, edited ? &cs : NULL)) {
+        edi_buf_free(&bytes);
+        return 2;
+    }
+    char actor[64];
+    cli_actor(actor, sizeof actor);
+    store_id copy = 0;
+    edi_result r = edited ? pipeline_reprocess_edited(s, cs, id, bytes.p, bytes.len, actor,
+                                                      &copy, why, sizeof why)
+                          : pipeline_reprocess(s, id, actor, why, sizeof why);
+    int status = 0;
+    if (r == EDI_OK && edited) {
+        printf("%" PRId64 "\n", copy);
+        fprintf(stderr, "gateway reprocess: the edited copy of message %" PRId64 " is message %"
+                PRId64 ", queued to be processed; message %" PRId64 " is kept as it was\n",
+                id, copy, id);
+    } else if (r == EDI_OK) {
+        fprintf(stderr, "gateway reprocess: message %" PRId64 " is queued to be processed again\n",
+                id);
+    } else {
+        fprintf(stderr, "gateway reprocess: %s\n",
+                r == EDI_E_NOT_FOUND ? "there is no message with this id" : why);
+        status = r == EDI_E_NOT_FOUND || r == EDI_E_ARG ? 1 : 2;
+    }
+    edi_buf_free(&bytes);
+    content_store_close(cs);
+    store_close(s);
+    config_free(cfg);
+    return status;
+}
+
+int cli_resend_main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
@@ -426,28 +609,26 @@ int cli_reprocess_main(int argc, char **argv)
     }
     store_id id = 0;
     if (help || bad || optind != argc - 1 || !parse_id(argv[optind], &id)) {
-        fputs("usage: gateway reprocess [--config FILE] ID\n"
+        fputs("usage: gateway resend [--config FILE] ID\n"
               "\n"
-              "Process inbound message ID again from its stored raw bytes (after a partner\n"
-              "profile was fixed, say): the running daemon identifies, parses and maps it\n"
-              "anew. The history records who asked for it and when.\n",
+              "Send outbound message ID again (a dead one after its partner's outbox was\n"
+              "fixed, or one the partner lost): the running daemon writes it to the partner's\n"
+              "channel once more. The history records who asked for it and when.\n",
               help ? stdout : stderr);
         return help ? 0 : 2;
     }
     gateway_config *cfg = NULL;
     store *s = NULL;
-    if (!cli_open_store("gateway reprocess", config, &cfg, &s, NULL))
+    if (!cli_open_store("gateway resend", config, &cfg, &s, NULL))
         return 2;
     char actor[64], why[640] = "";
-    const struct passwd *pw = getpwuid(getuid());
-    snprintf(actor, sizeof actor, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
-    edi_result r = pipeline_reprocess(s, id, actor, why, sizeof why);
+    cli_actor(actor, sizeof actor);
+    edi_result r = pipeline_resend(s, id, actor, why, sizeof why);
     int status = 0;
     if (r == EDI_OK) {
-        fprintf(stderr, "gateway reprocess: message %" PRId64 " is queued to be processed again\n",
-                id);
+        fprintf(stderr, "gateway resend: message %" PRId64 " is queued to be sent again\n", id);
     } else {
-        fprintf(stderr, "gateway reprocess: %s\n",
+        fprintf(stderr, "gateway resend: %s\n",
                 r == EDI_E_NOT_FOUND ? "there is no message with this id" : why);
         status = r == EDI_E_NOT_FOUND || r == EDI_E_ARG ? 1 : 2;
     }

@@ -1,6 +1,7 @@
-/* cli_messages.h: the support commands that read the store: `gateway messages list`,
- * `gateway messages show ID` and `gateway reprocess ID`, and opening the configured store
- * for a command (shared with `gateway ingest`). */
+/* cli_messages.h: the support commands on the store: `gateway messages list`, `gateway
+ * messages show ID` (with its related documents), `gateway reprocess [--edited FILE] ID`
+ * and `gateway resend ID`, and opening the configured store for a command (shared with
+ * `gateway ingest`). */
 #ifndef CLI_MESSAGES_H
 #define CLI_MESSAGES_H
 
@@ -10,6 +11,7 @@
 
 int cli_messages_main(int argc, char **argv);
 int cli_reprocess_main(int argc, char **argv);
+int cli_resend_main(int argc, char **argv);
 
 /* Load the configuration (config_path(config_option)) and open its store and content store
  * (either out pointer may be NULL: not opened). On failure says why on stderr, prefixed with

@@ -154,7 +154,6 @@ static bool path_attr(xmlNodePtr n, const char *name, const char *base, const ch
 /* <orders>: mail and approval settings (the schema has checked their forms). */
 static edi_result read_orders(gateway_config *c, xmlNodePtr orders, const char *folder)
 {
-    c->orders_enabled = orders != NULL;
     c->approval_lifetime_hours = 72;
     c->approval_reminder_hours = 24;
     c->smtp_timeout_seconds = 30;
@@ -187,7 +186,42 @@ static edi_result read_orders(gateway_config *c, xmlNodePtr orders, const char *
     return EDI_OK;
 }
 
-static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *folder)
+/* <http><adminKey env|file>: exactly one of the two (a finding at its line otherwise). */
+static edi_result read_admin_key(gateway_config *c, xmlNodePtr http, const char *folder,
+                                 const char *path, doc_findings *findings)
+{
+    xmlNodePtr key = child(http, "adminKey");
+    if (!key)
+        return EDI_OK;
+    char *env = attr(key, "env"), *file = NULL;
+    if (!path_attr(key, "file", folder, NULL, &file)) {
+        free(env);
+        return EDI_E_NOMEM;
+    }
+    edi_result r = EDI_OK;
+    if (!env == !file) {
+        doc_findings_add(findings, DOC_ERROR, "CONFIG", xmlGetLineNo(key), path,
+                         "<adminKey> names %s: give env=\"VARIABLE\" (an environment variable "
+                         "holding the ERP/admin API key) or file=\"PATH\" (a file of mode 600 "
+                         "holding it), one of the two", env ? "both env and file" : "neither "
+                         "env nor file");
+        r = EDI_E_XML;
+    } else if (file && strlen(file) >= sizeof c->admin_key_ref) {
+        doc_findings_add(findings, DOC_ERROR, "CONFIG", xmlGetLineNo(key), path,
+                         "<adminKey file> is a path longer than %zu bytes once made absolute; "
+                         "use a shorter one", sizeof c->admin_key_ref - 1);
+        r = EDI_E_XML;
+    } else {
+        c->admin_key_kind = env ? PARTNER_KEY_ENV : PARTNER_KEY_FILE;
+        snprintf(c->admin_key_ref, sizeof c->admin_key_ref, "%s", env ? env : file);
+    }
+    free(env);
+    free(file);
+    return r;
+}
+
+static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *folder,
+                              const char *path, doc_findings *findings)
 {
     xmlNodePtr data = child(root, "data");
     if (!path_attr(data, "folder", folder, NULL, &c->data_dir) || !c->data_dir)
@@ -213,6 +247,9 @@ static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *fo
     snprintf(c->http_address, sizeof c->http_address, "%s", address ? address : "127.0.0.1");
     free(address);
     c->http_port = (unsigned)attr_num(http, "port", 0);
+    edi_result r = read_admin_key(c, http, folder, path, findings);
+    if (r != EDI_OK)
+        return r;
 
     xmlNodePtr workers = child(root, "workers");
     c->workers = (unsigned)attr_num(workers, "count", 2);
@@ -313,9 +350,17 @@ edi_result config_load(const char *path, const char *schema_path, gateway_config
         edi_say(why, why_n, "the configuration %s cannot be resolved: %s", path, strerror(errno));
         return EDI_E_IO;
     }
-    r = read_config(c, xmlDocGetRootElement(doc), folder);
+    size_t known = findings->count;
+    r = read_config(c, xmlDocGetRootElement(doc), folder, path, findings);
     free(folder);
     xmlFreeDoc(doc);
+    if (r == EDI_E_XML && findings->count > known) {
+        const doc_finding *first = &findings->items[known];
+        edi_say(why, why_n, "the configuration %s is refused: line %ld: %s", path, first->line,
+                first->text);
+        config_free(c);
+        return r;
+    }
     if (r != EDI_OK) {
         config_free(c);
         edi_say(why, why_n, "out of memory reading the configuration %s", path);

@@ -9,6 +9,7 @@
 
 #include "doc_finding.h"
 #include "edi_result.h"
+#include "partner.h"
 
 #define CONFIG_NS "urn:edi-gateway:config:1"
 
@@ -26,13 +27,17 @@ typedef struct {
     bool http_enabled;       /* an <http> element was given */
     char http_address[46];   /* IPv4 or IPv6 literal; default 127.0.0.1 */
     unsigned http_port;
+    /* <http><adminKey env|file>: where the ERP/admin API key is (never the key itself);
+     * PARTNER_KEY_NONE and "" when absent: no key opens the ERP routes */
+    partner_key_kind admin_key_kind;
+    char admin_key_ref[PARTNER_PATH_MAX]; /* the variable's name, or the file, absolute */
     unsigned workers;        /* default 2 */
     unsigned lease_seconds;  /* default 60 */
     unsigned poll_ms;        /* default 1000 */
     size_t max_file_bytes;   /* default 64 MiB */
-    /* <orders>: the order pipeline runs (checks, approvals, answers) */
-    bool orders_enabled;
-    /* <orders><mail>: NULL smtp_url when absent */
+    /* <orders> holds the order pipeline's mail and approval settings (the pipeline itself
+     * runs for the orders of every partner that belongs to a customer, and web orders).
+     * <orders><mail>: NULL smtp_url when absent */
     char *smtp_url;
     char *mail_from;
     char *mail_from_name;    /* NULL: none */

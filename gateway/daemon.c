@@ -16,7 +16,10 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
+#include "api.h"
+#include "api_auth.h"
 #include "approval_link.h"
 #include "channel_dir.h"
 #include "content_store.h"
@@ -62,6 +65,8 @@ struct gw {
     mailer_options mail;
     bool has_mail;
     approval_routes routes;    /* their store handle is http_store, under http_lock */
+    api_context api;           /* the JSON API: http_store under http_lock too */
+    char admin_key[API_KEY_MAX]; /* the ERP/admin key; "" when none is configured */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -130,7 +135,7 @@ static void *work(void *arg)
     pipeline_ctx p = { .store = s, .content = g->content, .engine = e,
                        .directory = g->directory, .partners = g->partners, .worker = name,
                        .lease_ms = (int64_t)g->cfg->lease_seconds * 1000,
-                       .orders = g->cfg->orders_enabled,
+                       .orders = true,
                        .approvals = g->cfg->link_base ? &g->settings : NULL,
                        .mail = g->has_mail ? &g->mail : NULL };
     while (!atomic_load(&g->stop)) {
@@ -371,6 +376,7 @@ static void stop_threads(gw *g, unsigned started)
 
 static void release(gw *g)
 {
+    OPENSSL_cleanse(g->admin_key, sizeof g->admin_key);
     http_server_free(g->http);
     store_close(g->http_store);
     free(g->workers);
@@ -443,14 +449,32 @@ int daemon_serve(const gateway_config *cfg)
         g.http = http_server_new();
         edi_result r = g.http ? http_server_route(g.http, "/api/health", false, health, &g)
                               : EDI_E_NOMEM;
-        if (r == EDI_OK && cfg->orders_enabled && g.settings.keys) {
+        if (r == EDI_OK && g.settings.keys) {
             g.routes = (approval_routes){ .store = g.http_store, .lock = &g.http_lock,
                                           .content = g.content, .keys = &g.keys,
                                           .wake = wake_workers, .wake_ctx = &g };
             r = http_routes_approval_register(g.http, &g.routes);
         }
-        /* Every other route needs an API key: the key check (http_server_set_auth) comes
-         * with the partners' and shops' keys; until then such routes answer 401. */
+        if (r == EDI_OK && cfg->admin_key_ref[0] &&
+            api_auth_load_key(cfg->admin_key_kind, cfg->admin_key_ref, g.admin_key, why,
+                              sizeof why) != EDI_OK) {
+            say("the ERP/admin API key cannot be used: %s; fix <http><adminKey> in %s or what "
+                "it points at", why, cfg->file);
+            release(&g);
+            return 2;
+        }
+        if (r == EDI_OK) {
+            g.api = (api_context){ .store = g.http_store, .store_lock = &g.http_lock,
+                                   .content = g.content, .partners = g.partners,
+                                   .admin_key = g.admin_key };
+            r = api_routes_register(g.http, &g.api, why, sizeof why);
+            if (r == EDI_E_ARG) {
+                say("the ERP/admin API key cannot be used: %s (<http><adminKey> in %s)", why,
+                    cfg->file);
+                release(&g);
+                return 2;
+            }
+        }
         if (r == EDI_OK)
             r = http_server_start(g.http, cfg->http_address, cfg->http_port, 2, why, sizeof why);
         if (r != EDI_OK) {
@@ -485,7 +509,7 @@ int daemon_serve(const gateway_config *cfg)
     }
     g.poller.started = true;
     g.approvals.g = &g;
-    if (cfg->orders_enabled && g.settings.keys) {
+    if (g.settings.keys) {
         if (pthread_create(&g.approvals.thread, NULL, tick_approvals, &g.approvals)) {
             say("the threads cannot be started: %s", strerror(errno));
             stop_threads(&g, started);
@@ -494,11 +518,16 @@ int daemon_serve(const gateway_config *cfg)
         }
         g.approvals.started = true;
     }
+    const char *admin = !g.admin_key[0] ? "no ERP/admin API key (the master data and "
+                                          "message routes are closed)"
+                        : cfg->admin_key_kind == PARTNER_KEY_ENV
+                            ? "the ERP/admin API key from the environment"
+                            : "the ERP/admin API key from its file";
     if (cfg->http_enabled)
-        say("ready: http://%s%s%s:%u/, %u worker(s), %zu partner(s), database %s",
+        say("ready: http://%s%s%s:%u/, %u worker(s), %zu partner(s), database %s, %s",
             strchr(cfg->http_address, ':') ? "[" : "", cfg->http_address,
             strchr(cfg->http_address, ':') ? "]" : "", http_server_port(g.http), cfg->workers,
-            partner_set_count(g.partners), cfg->database);
+            partner_set_count(g.partners), cfg->database, admin);
     else
         say("ready: no HTTP server, %u worker(s), %zu partner(s), database %s", cfg->workers,
             partner_set_count(g.partners), cfg->database);

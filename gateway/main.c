@@ -34,7 +34,10 @@ static void usage(FILE *out)
           "  ingest [--config FILE] [--partner P] FILE|-\n"
           "                        receive a file by hand, as an inbox folder does\n"
           "  messages list|show    the stored messages, their status and history\n"
-          "  reprocess ID          process a stored message again from its raw bytes\n"
+          "  reprocess [--edited FILE] ID\n"
+          "                        process a stored message again from its raw bytes (or\n"
+          "                        an edited copy, keeping the original)\n"
+          "  resend ID             send an outbound message again\n"
           "  import [--config FILE | --db PATH] customers|users|articles|contracts FILE\n"
           "                        load master data from a CSV file (all rows or none)\n"
           "\n"
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
         return cli_messages_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "reprocess"))
         return cli_reprocess_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "resend"))
+        return cli_resend_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "import"))
         return cli_import_main(argc - 1, argv + 1);
     fprintf(stderr, "gateway: unknown command \"%s\"; `gateway --help` lists the commands\n", argv[1]);

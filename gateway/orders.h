@@ -5,8 +5,12 @@
  * the verdict of the checks and approval rules, the answer plan (type and line statuses of
  * the order response) and the order response built from the canonical order, asking the
  * customer's approvers (signed links in mails that the "mail" job sends), deciding an
- * approval, and expiring and reminding approvals. It runs inside the caller's transaction
- * (store_begin) where it writes, so that a move, its events and its jobs commit together. */
+ * approval, expiring and reminding approvals, and the documents that follow the order
+ * response: despatch advices (partial despatch included) and invoices (gap-free numbers,
+ * completed and checked by the EN 16931 rules, credit moved from the open order to the open
+ * invoice). It runs inside the caller's transaction (store_begin) where it writes, so that a
+ * move, its events and its jobs commit together; orders_despatch and orders_invoice are
+ * transactions of their own. */
 #ifndef ORDERS_H
 #define ORDERS_H
 
@@ -14,13 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <libxml/tree.h>
 
 #include "approval.h"
 #include "approval_link.h"
 #include "content_store.h"
+#include "doc_finding.h"
 #include "edi_result.h"
 #include "order_checks.h"
+#include "partner.h"
 #include "store.h"
 #include "store_orders.h"
 
@@ -125,5 +132,87 @@ edi_result orders_decide_approval(store *s, const char *approval_id, const char 
 edi_result orders_approval_tick(store *s, content_store *cs, const orders_settings *set,
                                 int64_t now, const char *actor, size_t *changed, char *why,
                                 size_t why_n);
+
+/* ---- despatch advices and invoices ---------------------------------------------------- */
+
+#define ORDERS_FIELD_MAX 96
+
+/* Which EN 16931 rule sets (en16931_rules.h) an invoice for convert target `target`
+ * ("invoic", "xrechnung-ubl", ...; "" or NULL none) must pass: the core rules, plus
+ * XRechnung's for xrechnung-ubl and xrechnung-cii, plus Peppol's for peppol. */
+unsigned orders_invoice_rules(const char *target);
+
+/* The canonical despatchAdvice for canonical `order` by request `req` (docs/api.md,
+ * "Despatch": lines with the order line number and the quantity despatched, packages with
+ * SSCC and the lines they hold, despatch and delivery dates): number `number`, the
+ * customer_order reference, the order's parties, one package per request package, and per
+ * line the order's article identifiers and descriptions, the quantity despatched in the
+ * order's unit, the ordered quantity, the customer_order reference with the order's line
+ * number and the package it is in. `before` (may be NULL) is what earlier despatches of the
+ * order carried ({"line": "quantity"}): more than ordered in all is refused. *lines gets
+ * this despatch's quantities as JSON text (STORE_DOC_LINES_MAX), *complete whether every
+ * ordered line is now despatched in full. *out is freed by the caller with xmlFreeDoc.
+ * EDI_E_ARG for a request that cannot be met, `field` naming the member ("lines[1].quantity")
+ * and `why` what is wrong and what to send; EDI_E_NOMEM. */
+edi_result orders_build_despatch(xmlDocPtr order, json_t *req, json_t *before,
+                                 const char *number, xmlDocPtr *out, char *lines,
+                                 bool *complete, char *field, size_t field_n, char *why,
+                                 size_t why_n);
+
+/* The canonical invoice for canonical `order` by request `req` (docs/api.md, "Invoice"):
+ * number `number`, invoice date, due date, payment terms (else `default_terms`, the
+ * customer's), buyer reference, the seller from req.seller over the order's supplier (its
+ * identifiers kept), the order's buyer with req.buyer's additions, SEPA credit transfer to
+ * the seller's IBAN, and one line per order line with a quantity: the request's, else what
+ * was despatched (`despatched`, {"line": "quantity"}), priced at the request's or the
+ * order's net price, taxed by the line's or the request's VAT category and rate. Completed
+ * by en16931_complete and checked by en16931_check with `rules` (orders_invoice_rules);
+ * every finding is appended to `findings`. *lines and *amount (the amount due, BT-115) as
+ * for despatch. EDI_E_ARG with `field` for a request that cannot be met, or (field "")
+ * when a rule is broken: the findings say which. *out is the caller's (xmlFreeDoc); it is
+ * NULL on every error. */
+edi_result orders_build_invoice(xmlDocPtr order, json_t *req, json_t *despatched,
+                                const char *number, const char *default_terms, unsigned rules,
+                                xmlDocPtr *out, char *lines, char *amount,
+                                doc_findings *findings, char *field, size_t field_n, char *why,
+                                size_t why_n);
+
+/* What orders_despatch and orders_invoice did. */
+typedef struct {
+    store_id document_id;
+    char number[STORE_ORDER_NUMBER_MAX];    /* delivery note or invoice number */
+    char state[16];                         /* the order's state afterwards */
+    bool complete;                          /* despatch: nothing is left to despatch */
+    bool duplicate;                         /* despatch: this delivery note was recorded before */
+    char amount[DECIMAL_TEXT_MAX];          /* invoice: the amount due */
+    char currency[4];
+    char target[16];                        /* the partner's answer format, "" none */
+    char field[ORDERS_FIELD_MAX];           /* a refused request: the member at fault */
+    doc_findings findings;                  /* invoice: the rule findings (caller frees) */
+} orders_document_result;
+
+/* Despatch (part of) order `order_id` by request `req`, in one transaction of its own:
+ * the canonical despatchAdvice into the content store and recorded as an order document,
+ * the order accepted/confirmed -> despatched when every line is now despatched in full
+ * (else it stays and gets a "partly-despatched" event), events on the order and its
+ * message, and an "answer" job that writes the partner's DESADV or DISPATCHNOTIFICATION.
+ * A delivery note number given again for the same order is not recorded twice
+ * (out->duplicate). EDI_E_NOT_FOUND (no order), EDI_E_CONFLICT (the order's state does not
+ * allow it, the number belongs to another order), EDI_E_ARG (out->field), EDI_E_STORE. */
+edi_result orders_despatch(store *s, content_store *cs, store_id order_id, json_t *req,
+                           const char *actor, orders_document_result *out, char *why,
+                           size_t why_n);
+
+/* Invoice despatched order `order_id` by request `req`, in one transaction of its own: the
+ * next invoice number of the invoice date's year, the invoice built, completed and checked
+ * by the rules the partner's invoice format needs (partner from `ps`); a broken rule rolls
+ * everything back (the number is not used) and returns EDI_E_ARG with the findings. Else the
+ * invoice into the content store and recorded, despatched -> invoiced, the customer's open
+ * order credit replaced by the open invoice (store_credit_release/store_credit_set), events
+ * and an "answer" job for the partner's INVOIC, openTRANS INVOICE, XRechnung or Peppol
+ * invoice. Errors as orders_despatch. */
+edi_result orders_invoice(store *s, content_store *cs, const partner_set *ps, store_id order_id,
+                          json_t *req, const char *actor, orders_document_result *out,
+                          char *why, size_t why_n);
 
 #endif

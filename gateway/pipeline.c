@@ -624,7 +624,10 @@ static edi_result step_map(pipeline_ctx *p, const store_job *j, char *why, size_
     } else {
         fail(&o, "The message cannot be mapped: %s", sentence[0] ? sentence : "no document found");
     }
-    bool orders = p->orders && o.status && !strcmp(o.status, STORE_STATUS_DONE);
+    /* Orders of a partner that belongs to a customer, and web orders, go on to the order
+     * pipeline; a partner without a customer is only translated. */
+    bool orders = p->orders && o.status && !strcmp(o.status, STORE_STATUS_DONE) &&
+                  (web || (who && who->customer[0]));
     if (r == EDI_OK)
         r = store_begin(p->store, why, why_n);
     if (r == EDI_OK) {
@@ -696,6 +699,48 @@ static edi_result step_map(pipeline_ctx *p, const store_job *j, char *why, size_
 
 /* ---- send ---------------------------------------------------------------------------- */
 
+int64_t pipeline_send_backoff(int attempt, int64_t first, int64_t max)
+{
+    if (first <= 0)
+        first = PIPELINE_SEND_BACKOFF_MS;
+    if (max <= 0)
+        max = PIPELINE_SEND_BACKOFF_MAX_MS;
+    int64_t pause = first;
+    for (int i = 1; i < attempt && pause < max; i++)
+        pause *= 2;
+    return pause < max ? pause : max;
+}
+
+/* The outbox could not be written (`sentence`): the job runs again after the backoff, or,
+ * after the last try, the message is dead, its reason and history saying why and what to do. */
+static edi_result send_retry(pipeline_ctx *p, const store_job *j, const store_message *m,
+                             const partner *who, const char *sentence, char *why, size_t why_n)
+{
+    int max = p->send_attempts > 0 ? p->send_attempts : PIPELINE_SEND_ATTEMPTS;
+    int tries = j->attempts + 1; /* the claims before this one, and this one */
+    bool last = tries >= max;
+    int64_t pause = pipeline_send_backoff(tries, p->send_backoff_ms, p->send_backoff_max_ms);
+    char reason[1024];
+    if (last)
+        snprintf(reason, sizeof reason, "The outbox of partner %.60s (%.200s) could not be "
+                 "written in %d tries: %.200s. Make the folder writable (or correct <outbox> in "
+                 "the partner's profile), then send it again with `gateway resend %" PRId64 "`.",
+                 who->id, who->outbox, tries, sentence, m->id);
+    else
+        snprintf(reason, sizeof reason, "the outbox %.300s cannot be written: %.300s",
+                 who->outbox, sentence);
+    edi_result r = store_begin(p->store, why, why_n);
+    if (r == EDI_OK)
+        r = store_job_retry(p->store, j, pause, max, reason, why, why_n);
+    if (r == EDI_OK && last)
+        r = store_message_update(p->store, m->id, NULL, NULL, NULL, STORE_STATUS_DEAD, reason,
+                                 why, why_n);
+    if (r == EDI_OK)
+        return store_commit(p->store, why, why_n);
+    store_rollback(p->store);
+    return r;
+}
+
 static edi_result step_send(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
 {
     store_message m;
@@ -722,7 +767,7 @@ static edi_result step_send(pipeline_ctx *p, const store_job *j, char *why, size
             fail(&o, "The file name \"%s\" cannot be written: %s", m.filename, sentence);
         } else if (r != EDI_OK) {
             edi_buf_free(&raw);
-            return give_back(p, j, r, sentence);
+            return send_retry(p, j, &m, who, sentence, why, why_n);
         } else {
             o.status = STORE_STATUS_SENT;
             snprintf(detail, sizeof detail, "written to %.900s (%zu bytes)", path, raw.len);
@@ -1041,6 +1086,181 @@ static edi_result record_answer(pipeline_ctx *p, const answer_out *a, char *why,
     return r;
 }
 
+/* ---- answer: despatch advices and invoices recorded for the orders ------------------- */
+
+typedef struct {
+    store_order_document doc;
+    char content[CONTENT_ID_SIZE];  /* "" when there is nothing to send */
+    size_t len;
+    char filename[256];
+    char format[64];
+    char note[640];                 /* why there is no answer */
+} document_out;
+
+typedef struct {
+    document_out *items;
+    size_t n, cap;
+} document_list;
+
+static int collect_document(void *ctx, const store_order_document *d)
+{
+    document_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        document_out *items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return 1;
+        l->items = items;
+        l->cap = cap;
+    }
+    memset(&l->items[l->n], 0, sizeof l->items[l->n]);
+    l->items[l->n++].doc = *d;
+    return 0;
+}
+
+/* The format name and file name of a document written for target `t`. */
+static void document_names(convert_target t, const char *number, document_out *a)
+{
+    char safe[128];
+    size_t k = 0;
+    for (const char *c = number; *c && k + 1 < sizeof safe; c++)
+        safe[k++] = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                            (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'
+                        ? *c : '_';
+    safe[k] = '\0';
+    const char *format = "", *prefix = "", *ext = "xml";
+    switch (t) {
+    case CONVERT_TO_DESADV: format = "EDIFACT DESADV"; prefix = "DESADV"; ext = "edi"; break;
+    case CONVERT_TO_INVOIC: format = "EDIFACT INVOIC"; prefix = "INVOIC"; ext = "edi"; break;
+    case CONVERT_TO_XRECHNUNG_UBL: format = "XRechnung UBL Invoice"; prefix = "XRECHNUNG"; break;
+    case CONVERT_TO_XRECHNUNG_CII: format = "XRechnung CII Invoice"; prefix = "XRECHNUNG"; break;
+    case CONVERT_TO_PEPPOL: format = "Peppol BIS 3 UBL Invoice"; prefix = "PEPPOL"; break;
+    default:
+        format = !strcmp(a->doc.kind, "despatch") ? "openTRANS 2.1 DISPATCHNOTIFICATION"
+                                                  : "openTRANS 2.1 INVOICE";
+        prefix = !strcmp(a->doc.kind, "despatch") ? "DISPATCHNOTIFICATION" : "INVOICE";
+        break;
+    }
+    snprintf(a->format, sizeof a->format, "%s", format);
+    snprintf(a->filename, sizeof a->filename, "%s-%s.%s", prefix, safe, ext);
+}
+
+/* Convert document `a` to its partner's format (outside the transaction). */
+static edi_result build_document_answer(pipeline_ctx *p, document_out *a, char *why,
+                                        size_t why_n)
+{
+    store_order o;
+    edi_result r = store_order_get(p->store, a->doc.order_id, &o, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    bool despatch = !strcmp(a->doc.kind, "despatch");
+    partner_answer kind = despatch ? PARTNER_ANSWER_DESPATCH : PARTNER_ANSWER_INVOICE;
+    const partner *who = partner_set_by_id(p->partners, o.partner);
+    const char *target = who ? partner_answer_target(who, kind) : "";
+    convert_target t;
+    if (!target || !target[0] || !convert_target_parse(target, &t)) {
+        snprintf(a->note, sizeof a->note, "No %s sent: partner %s's profile asks for none "
+                 "(<answers><%s> in its profile).", despatch ? "despatch advice" : "invoice",
+                 o.partner[0] ? o.partner : "(none)", despatch ? "despatchAdvice" : "invoice");
+        return EDI_OK;
+    }
+    edi_buf raw = { 0 };
+    r = content_store_get(p->content, a->doc.content_id, &raw, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    partner view;
+    partner_answer_view(who, kind, &view);
+    char ref[16], sentence[640] = "";
+    snprintf(ref, sizeof ref, "%c%" PRId64, despatch ? 'D' : 'I', a->doc.id);
+    convert_options opt = { .partner = &view, .control_ref = ref };
+    convert_results res = { 0 };
+    doc_findings f;
+    doc_findings_init(&f);
+    convert_status st = convert_run(p->engine, raw.p, raw.len, t, &opt, &res, &f, sentence,
+                                    sizeof sentence);
+    const doc_finding *e = NULL;
+    for (size_t i = 0; i < f.count && !e; i++)
+        if (f.items[i].severity == DOC_ERROR)
+            e = &f.items[i];
+    if ((st == CONVERT_DONE || st == CONVERT_FINDINGS) && !e && res.count) {
+        r = content_store_put(p->content, res.items[0].data, res.items[0].len, a->content, why,
+                              why_n);
+        a->len = res.items[0].len;
+        document_names(t, a->doc.number, a);
+    } else {
+        snprintf(a->note, sizeof a->note, "The %s %.100s cannot be written as %s: %.400s%s%.60s",
+                 despatch ? "despatch advice" : "invoice", a->doc.number, target,
+                 e ? e->text : sentence, e && e->where[0] ? " at " : "", e ? e->where : "");
+    }
+    convert_results_free(&res);
+    doc_findings_free(&f);
+    edi_buf_free(&raw);
+    return r;
+}
+
+typedef struct {
+    store_id id;
+    bool pending;
+} still_pending;
+
+static int pending_one(void *ctx, const store_order_document *d)
+{
+    still_pending *sp = ctx;
+    if (d->id != sp->id)
+        return 0;
+    sp->pending = !strcmp(d->state, "pending");
+    return 1;
+}
+
+/* Record one document's answer (or why there is none) inside the step's transaction. */
+static edi_result record_document_answer(pipeline_ctx *p, const document_out *a, char *why,
+                                         size_t why_n)
+{
+    store_order o;
+    edi_result r = store_order_get(p->store, a->doc.order_id, &o, why, why_n);
+    still_pending sp = { .id = a->doc.id };
+    if (r == EDI_OK)
+        r = store_order_document_list(p->store, o.id, pending_one, &sp, why, why_n);
+    if (r != EDI_OK || !sp.pending)
+        return r; /* answered by another run of this step */
+    char ev[1024];
+    if (!a->content[0]) {
+        r = store_order_document_done(p->store, a->doc.id, 0, a->note, why, why_n);
+        if (r == EDI_OK)
+            r = store_order_event_add(p->store, o.id, "not-answered", p->worker, a->note, why,
+                                      why_n);
+        if (r == EDI_OK)
+            r = store_history_add(p->store, o.message_id, "not-answered", p->worker, a->note,
+                                  why, why_n);
+        return r;
+    }
+    store_message out;
+    memset(&out, 0, sizeof out);
+    out.direction = STORE_OUT;
+    snprintf(out.partner, sizeof out.partner, "%s", o.partner);
+    snprintf(out.channel, sizeof out.channel, "dir");
+    snprintf(out.filename, sizeof out.filename, "%s", a->filename);
+    memcpy(out.content_id, a->content, CONTENT_ID_SIZE);
+    out.size = (int64_t)a->len;
+    snprintf(out.format, sizeof out.format, "%s", a->format);
+    snprintf(out.status, sizeof out.status, "%s", STORE_STATUS_QUEUED);
+    snprintf(out.reference, sizeof out.reference, "%.95s", o.number);
+    out.parent_id = o.message_id;
+    store_id mid = 0;
+    r = store_message_insert(p->store, &out, "send", &mid, why, why_n);
+    if (r == EDI_OK)
+        r = store_order_document_done(p->store, a->doc.id, mid, "", why, why_n);
+    snprintf(ev, sizeof ev, "%s %.200s for order %.300s is message %" PRId64, a->format,
+             a->doc.number, o.number, mid);
+    if (r == EDI_OK)
+        r = store_order_event_add(p->store, o.id, "answered", p->worker, ev, why, why_n);
+    if (r == EDI_OK)
+        r = store_history_add(p->store, o.message_id, "answered", p->worker, ev, why, why_n);
+    if (r == EDI_OK)
+        r = store_history_add(p->store, mid, "answers", p->worker, ev, why, why_n);
+    return r;
+}
+
 static edi_result step_answer(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
 {
     order_list l = { 0 };
@@ -1053,11 +1273,19 @@ static edi_result step_answer(pipeline_ctx *p, const store_job *j, char *why, si
     for (size_t i = 0; r == EDI_OK && i < l.n; i++)
         if (answerable(&l.items[i]))
             r = build_answer(p, &l.items[i], &outs[n++], why, why_n);
+    document_list docs = { 0 };
+    if (r == EDI_OK)
+        r = store_order_document_pending(p->store, j->message_id, collect_document, &docs, why,
+                                         why_n);
+    for (size_t i = 0; r == EDI_OK && i < docs.n; i++)
+        r = build_document_answer(p, &docs.items[i], why, why_n);
     if (r == EDI_OK)
         r = store_begin(p->store, why, why_n);
     if (r == EDI_OK) {
         for (size_t i = 0; r == EDI_OK && i < n; i++)
             r = record_answer(p, &outs[i], why, why_n);
+        for (size_t i = 0; r == EDI_OK && i < docs.n; i++)
+            r = record_document_answer(p, &docs.items[i], why, why_n);
         outcome o = { 0 };
         if (r == EDI_OK)
             r = record(p, j, &o, NULL, NULL, why, why_n);
@@ -1066,6 +1294,7 @@ static edi_result step_answer(pipeline_ctx *p, const store_job *j, char *why, si
         else
             store_rollback(p->store);
     }
+    free(docs.items);
     free(outs);
     free(l.items);
     if (r != EDI_OK && r != EDI_E_CONFLICT)
@@ -1172,5 +1401,84 @@ edi_result pipeline_reprocess(store *s, store_id id, const char *actor, char *wh
         r = store_commit(s, why, why_n);
     else
         store_rollback(s);
+    return r;
+}
+
+edi_result pipeline_reprocess_edited(store *s, content_store *cs, store_id id, const char *data,
+                                     size_t len, const char *actor, store_id *copy_id,
+                                     char *why, size_t why_n)
+{
+    store_message m;
+    edi_result r = store_message_get(s, id, &m, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    if (m.direction != STORE_IN) {
+        edi_say(why, why_n, "message %" PRId64 " is outbound: it is resent, not reprocessed", id);
+        return EDI_E_ARG;
+    }
+    if (!data || !len) {
+        edi_say(why, why_n, "the edited copy is empty");
+        return EDI_E_ARG;
+    }
+    store_message copy;
+    memset(&copy, 0, sizeof copy);
+    r = content_store_put(cs, data, len, copy.content_id, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    copy.direction = STORE_IN;
+    snprintf(copy.partner, sizeof copy.partner, "%s", m.partner);
+    snprintf(copy.channel, sizeof copy.channel, "%s", m.channel);
+    snprintf(copy.filename, sizeof copy.filename, "edited-%.240s",
+             m.filename[0] ? m.filename : "message");
+    copy.size = (int64_t)len;
+    /* A web order is known by its format, not by its content: keep it. */
+    if (!strcmp(m.format, WEBORDER_FORMAT))
+        snprintf(copy.format, sizeof copy.format, "%s", m.format);
+    snprintf(copy.status, sizeof copy.status, "%s", STORE_STATUS_RECEIVED);
+    snprintf(copy.reference, sizeof copy.reference, "%s", m.reference);
+    copy.parent_id = id;
+    r = store_begin(s, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    r = store_message_insert(s, &copy, "identify", copy_id, why, why_n);
+    char detail[512];
+    snprintf(detail, sizeof detail, "an edited copy (%zu bytes) is message %" PRId64 " and is "
+             "processed in its place; this message and its bytes stay as they are", len,
+             *copy_id);
+    if (r == EDI_OK)
+        r = store_history_add(s, id, "edited", actor, detail, why, why_n);
+    snprintf(detail, sizeof detail, "the edited copy of message %" PRId64, id);
+    if (r == EDI_OK)
+        r = store_history_add(s, *copy_id, "edited-copy", actor, detail, why, why_n);
+    if (r == EDI_OK)
+        return store_commit(s, why, why_n);
+    store_rollback(s);
+    return r;
+}
+
+edi_result pipeline_resend(store *s, store_id id, const char *actor, char *why, size_t why_n)
+{
+    store_message m;
+    edi_result r = store_message_get(s, id, &m, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    if (m.direction != STORE_OUT) {
+        edi_say(why, why_n, "message %" PRId64 " is inbound: it is reprocessed, not resent", id);
+        return EDI_E_ARG;
+    }
+    r = store_begin(s, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    char detail[256];
+    snprintf(detail, sizeof detail, "sent again on request (it was %s)", m.status);
+    r = store_message_update(s, id, NULL, NULL, NULL, STORE_STATUS_QUEUED, "", why, why_n);
+    if (r == EDI_OK)
+        r = store_history_add(s, id, "resend", actor, detail, why, why_n);
+    if (r == EDI_OK)
+        r = store_job_enqueue(s, !strcmp(m.channel, "mail") ? "mail" : "send", id, 0, why,
+                              why_n);
+    if (r == EDI_OK)
+        return store_commit(s, why, why_n);
+    store_rollback(s);
     return r;
 }

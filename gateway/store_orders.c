@@ -14,6 +14,9 @@
 #define ORDER_COLS                                                                          \
     "id, message_id, partner, customer_id, requester_user_id, number, state, amount,"     \
     " currency, content_id, fingerprint, answer, response_message_id, created_ms, updated_ms"
+#define DOC_COLS                                                                            \
+    "id, order_id, kind, number, content_id, lines, amount, currency, state, note,"       \
+    " COALESCE(message_id, 0), created_ms"
 #define APPROVAL_COLS                                                                       \
     "id, order_id, customer_id, requester_id, reason, fingerprint, state, created_at,"    \
     " expires_at, reminded_at, decided_by, decided_at, comment"
@@ -44,6 +47,12 @@ enum {
     Q_NONCE_FORGET,
     Q_NONCE_USE,
     Q_INVOICE_NEXT,
+    Q_DOC_INSERT,
+    Q_DOC_FIND,
+    Q_DOC_LIST,
+    Q_DOC_PENDING,
+    Q_DOC_DONE,
+    Q_MSG_CHILDREN,
     Q_COUNT
 };
 
@@ -96,7 +105,19 @@ static const char *const sql[Q_COUNT] = {
     [Q_NONCE_USE] = "INSERT INTO used_nonce (nonce, expires_at, used_ms) VALUES (?1, ?2, ?3)",
     [Q_INVOICE_NEXT] = "INSERT INTO invoice_number (year, last) VALUES (?1, 1)"
                        " ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+    [Q_DOC_INSERT] = "INSERT INTO order_document (order_id, kind, number, content_id, lines,"
+                     " amount, currency, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                     " ON CONFLICT (kind, number) DO NOTHING",
+    [Q_DOC_FIND] = "SELECT id FROM order_document WHERE kind = ?1 AND number = ?2",
+    [Q_DOC_LIST] = "SELECT " DOC_COLS " FROM order_document WHERE order_id = ?1 ORDER BY id",
+    [Q_DOC_PENDING] = "SELECT " DOC_COLS " FROM order_document WHERE state = 'pending' AND"
+                      " order_id IN (SELECT id FROM orders WHERE message_id = ?1) ORDER BY id",
+    [Q_DOC_DONE] = "UPDATE order_document SET state = ?2, message_id = ?3, note = ?4"
+                   " WHERE id = ?1 AND state = 'pending'",
+    [Q_MSG_CHILDREN] = "SELECT id FROM message WHERE parent_id = ?1 ORDER BY id",
 };
+
+_Static_assert(Q_COUNT <= 32, "store_orders.c has 32 statement slots (store_sqlite_internal.h)");
 
 static sqlite3_stmt *q(store *s, int which, char *why, size_t why_n)
 {
@@ -770,4 +791,179 @@ edi_result store_invoice_number_next(store *s, int year, int64_t *number, char *
         r = fail_db(s, "taking an invoice number", why, why_n);
     store_sqlite_done(st);
     return store_sqlite_op_end(s, own, r, why, why_n);
+}
+
+/* ---- documents after the order response ---------------------------------------------- */
+
+edi_result store_order_document_insert(store *s, const store_order_document *d, store_id *id,
+                                       char *why, size_t why_n)
+{
+    if (!s || !d || !id || !d->number[0] || !d->content_id[0] ||
+        (strcmp(d->kind, "despatch") && strcmp(d->kind, "invoice"))) {
+        edi_say(why, why_n, "store_order_document_insert needs a despatch or invoice with a "
+                "number and its canonical content");
+        return EDI_E_ARG;
+    }
+    bool own;
+    edi_result r = store_sqlite_op_begin(s, &own, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    sqlite3_stmt *st = q(s, Q_DOC_INSERT, why, why_n);
+    if (!st)
+        return store_sqlite_op_end(s, own, EDI_E_STORE, why, why_n);
+    sqlite3_bind_int64(st, 1, d->order_id);
+    text(st, 2, d->kind);
+    text(st, 3, d->number);
+    text(st, 4, d->content_id);
+    text(st, 5, d->lines[0] ? d->lines : "{}");
+    text(st, 6, d->amount);
+    text(st, 7, d->currency);
+    sqlite3_bind_int64(st, 8, store_now_ms());
+    int changes = 0;
+    r = run(s, st, "recording an order document", &changes, why, why_n);
+    if (r == EDI_OK) {
+        if (!(st = q(s, Q_DOC_FIND, why, why_n))) {
+            r = EDI_E_STORE;
+        } else {
+            text(st, 1, d->kind);
+            text(st, 2, d->number);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                *id = sqlite3_column_int64(st, 0);
+            else
+                r = fail_db(s, "finding an order document", why, why_n);
+            store_sqlite_done(st);
+        }
+    }
+    if (r == EDI_OK && changes != 1) {
+        edi_say(why, why_n, "a %s numbered %s is already recorded (document %lld)", d->kind,
+                d->number, (long long)*id);
+        r = EDI_E_CONFLICT;
+    }
+    return store_sqlite_op_end(s, own, r, why, why_n);
+}
+
+static edi_result list_documents(store *s, int which, store_id key,
+                                 int (*each)(void *ctx, const store_order_document *d),
+                                 void *ctx, char *why, size_t why_n)
+{
+    sqlite3_stmt *st = s && each ? q(s, which, why, why_n) : NULL;
+    if (!st)
+        return s && each ? EDI_E_STORE : EDI_E_ARG;
+    store_order_document *d = malloc(sizeof *d);
+    if (!d) {
+        store_sqlite_done(st);
+        edi_say(why, why_n, "out of memory listing order documents");
+        return EDI_E_NOMEM;
+    }
+    sqlite3_bind_int64(st, 1, key);
+    edi_result r = EDI_OK;
+    for (;;) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail_db(s, "listing order documents", why, why_n);
+            break;
+        }
+        memset(d, 0, sizeof *d);
+        d->id = sqlite3_column_int64(st, 0);
+        d->order_id = sqlite3_column_int64(st, 1);
+        col(st, 2, d->kind, sizeof d->kind);
+        col(st, 3, d->number, sizeof d->number);
+        col(st, 4, d->content_id, sizeof d->content_id);
+        col(st, 5, d->lines, sizeof d->lines);
+        col(st, 6, d->amount, sizeof d->amount);
+        col(st, 7, d->currency, sizeof d->currency);
+        col(st, 8, d->state, sizeof d->state);
+        col(st, 9, d->note, sizeof d->note);
+        d->message_id = sqlite3_column_int64(st, 10);
+        d->created_ms = sqlite3_column_int64(st, 11);
+        if (each(ctx, d) != 0)
+            break;
+    }
+    free(d);
+    store_sqlite_done(st);
+    return r;
+}
+
+edi_result store_order_document_list(store *s, store_id order_id,
+                                     int (*each)(void *ctx, const store_order_document *d),
+                                     void *ctx, char *why, size_t why_n)
+{
+    return list_documents(s, Q_DOC_LIST, order_id, each, ctx, why, why_n);
+}
+
+edi_result store_order_document_pending(store *s, store_id message_id,
+                                        int (*each)(void *ctx, const store_order_document *d),
+                                        void *ctx, char *why, size_t why_n)
+{
+    return list_documents(s, Q_DOC_PENDING, message_id, each, ctx, why, why_n);
+}
+
+edi_result store_order_document_done(store *s, store_id id, store_id message_id,
+                                     const char *note, char *why, size_t why_n)
+{
+    sqlite3_stmt *st = s ? q(s, Q_DOC_DONE, why, why_n) : NULL;
+    if (!st)
+        return s ? EDI_E_STORE : EDI_E_ARG;
+    sqlite3_bind_int64(st, 1, id);
+    text(st, 2, message_id ? "answered" : "not_answered");
+    if (message_id)
+        sqlite3_bind_int64(st, 3, message_id);
+    else
+        sqlite3_bind_null(st, 3);
+    text(st, 4, note);
+    int changes = 0;
+    edi_result r = run(s, st, "recording an order document's answer", &changes, why, why_n);
+    if (r == EDI_OK && changes != 1) {
+        edi_say(why, why_n, "order document %lld is not pending any more", (long long)id);
+        r = EDI_E_CONFLICT;
+    }
+    return r;
+}
+
+edi_result store_message_children(store *s, store_id parent_id,
+                                  int (*each)(void *ctx, const store_message *m), void *ctx,
+                                  char *why, size_t why_n)
+{
+    sqlite3_stmt *st = s && each ? q(s, Q_MSG_CHILDREN, why, why_n) : NULL;
+    if (!st)
+        return s && each ? EDI_E_STORE : EDI_E_ARG;
+    size_t n = 0, cap = 0;
+    store_id *ids = NULL;
+    edi_result r = EDI_OK;
+    sqlite3_bind_int64(st, 1, parent_id);
+    for (;;) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail_db(s, "listing a message's related messages", why, why_n);
+            break;
+        }
+        if (n == cap) {
+            size_t c = cap ? cap * 2 : 8;
+            store_id *grown = realloc(ids, c * sizeof *grown);
+            if (!grown) {
+                edi_say(why, why_n, "out of memory listing related messages");
+                r = EDI_E_NOMEM;
+                break;
+            }
+            ids = grown;
+            cap = c;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    store_sqlite_done(st);
+    store_message *m = r == EDI_OK && n ? malloc(sizeof *m) : NULL;
+    if (r == EDI_OK && n && !m)
+        r = EDI_E_NOMEM;
+    for (size_t i = 0; r == EDI_OK && i < n; i++) {
+        r = store_message_get(s, ids[i], m, why, why_n);
+        if (r == EDI_OK && each(ctx, m) != 0)
+            break;
+    }
+    free(m);
+    free(ids);
+    return r;
 }

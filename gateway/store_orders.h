@@ -1,7 +1,8 @@
 /* store_orders.h: the order pipeline's records in the store (part of the store interface,
  * store.h): orders with their state and append-only events, approvals and which approver
  * was asked by which mail, the envelopes of outbound mails, used approval-link nonces, the
- * customers' approval policies and users as approvals see them, and gap-free invoice numbers.
+ * customers' approval policies and users as approvals see them, gap-free invoice numbers, and
+ * the despatch advices and invoices recorded for an order until they are answered.
  * Functions run in their own transaction, or in a savepoint of the caller's (store_begin), so
  * that a state change, its event and the jobs it causes commit together. The rules (which
  * change is allowed, credit) are gateway/orders.h's; this module only keeps the records. */
@@ -119,6 +120,47 @@ edi_result store_user_as_approver(store *s, const char *user_id, approval_user *
 /* Mark a user active or not (a removed user is never chosen and cannot decide). */
 edi_result store_user_set_active(store *s, const char *user_id, bool active, char *why,
                                  size_t why_n);
+
+/* ---- documents after the order response: despatch advices and invoices --------------- */
+
+#define STORE_DOC_LINES_MAX 8192 /* the JSON of the quantities per order line, with the NUL */
+
+typedef struct {
+    store_id id;                           /* set by the store */
+    store_id order_id;
+    char kind[16];                         /* "despatch" or "invoice" */
+    char number[STORE_ORDER_NUMBER_MAX];   /* delivery note or invoice number */
+    char content_id[65];                   /* the canonical despatchAdvice or invoice */
+    char lines[STORE_DOC_LINES_MAX];       /* {"<order line number>": "<quantity>"} */
+    char amount[DECIMAL_TEXT_MAX];         /* invoices: the amount due; "" otherwise */
+    char currency[4];
+    char state[16];                        /* "pending", "answered", "not_answered" */
+    char note[640];                        /* not_answered: why */
+    store_id message_id;                   /* the answer message; 0 none yet */
+    int64_t created_ms;
+} store_order_document;
+
+/* Record document `d` (state pending; id, message and note ignored) in *id. EDI_E_CONFLICT
+ * when a document of that kind and number exists (*id then names it). */
+edi_result store_order_document_insert(store *s, const store_order_document *d, store_id *id,
+                                       char *why, size_t why_n);
+/* The documents of an order, oldest first; a non-zero return of `each` stops. */
+edi_result store_order_document_list(store *s, store_id order_id,
+                                     int (*each)(void *ctx, const store_order_document *d),
+                                     void *ctx, char *why, size_t why_n);
+/* The pending documents of the orders of inbound message `message_id`, oldest first. */
+edi_result store_order_document_pending(store *s, store_id message_id,
+                                        int (*each)(void *ctx, const store_order_document *d),
+                                        void *ctx, char *why, size_t why_n);
+/* Pending document `id` answered by message `message_id` (state answered), or, with
+ * message_id 0, not answered for `note`. EDI_E_CONFLICT when it is no longer pending. */
+edi_result store_order_document_done(store *s, store_id id, store_id message_id,
+                                     const char *note, char *why, size_t why_n);
+
+/* The messages whose parent is `parent_id` (answers, edited copies), oldest first. */
+edi_result store_message_children(store *s, store_id parent_id,
+                                  int (*each)(void *ctx, const store_message *m), void *ctx,
+                                  char *why, size_t why_n);
 
 /* ---- mail envelopes, nonces, invoice numbers ----------------------------------------- */
 

@@ -235,6 +235,31 @@ static const struct {
      " year INTEGER PRIMARY KEY,"
      " last INTEGER NOT NULL CHECK (last > 0));",
      columns_4},
+    /* 5: the documents an order's supplier sends after the order response (store_orders.h):
+     * despatch advices and invoices, each its canonical document in the content store, the
+     * quantities per order line it covers (JSON {"line": "quantity"}), its amount, and the
+     * answer message it became once the "answer" step wrote it in the partner's format
+     * (state pending -> answered, or not_answered with the sentence why). */
+    {"despatch advices and invoices of orders",
+     "CREATE TABLE IF NOT EXISTS order_document ("
+     " id INTEGER PRIMARY KEY,"
+     " order_id INTEGER NOT NULL REFERENCES orders (id),"
+     " kind TEXT NOT NULL CHECK (kind IN ('despatch', 'invoice')),"
+     " number TEXT NOT NULL,"
+     " content_id TEXT NOT NULL,"
+     " lines TEXT NOT NULL DEFAULT '{}',"
+     " amount TEXT NOT NULL DEFAULT '',"
+     " currency TEXT NOT NULL DEFAULT '',"
+     " state TEXT NOT NULL DEFAULT 'pending'"
+     " CHECK (state IN ('pending', 'answered', 'not_answered')),"
+     " note TEXT NOT NULL DEFAULT '',"
+     " message_id INTEGER REFERENCES message (id),"
+     " created_ms INTEGER NOT NULL,"
+     " UNIQUE (kind, number));"
+     "CREATE INDEX IF NOT EXISTS order_document_order ON order_document (order_id, id);"
+     "CREATE INDEX IF NOT EXISTS order_document_pending ON order_document (order_id)"
+     " WHERE state = 'pending';",
+     NULL},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -15,7 +15,7 @@ SAMPLES="$ROOT/samples/partners"
 run_gateway partners check --partners "$SAMPLES"
 is "$RUN_STATUS" 0 "samples: exit 0"
 is "$RUN_STDERR" "" "samples: nothing on stderr"
-is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 3 "samples: three lines, one per profile"
+is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 4 "samples: four lines, one per profile"
 like "$RUN_STDOUT" '^mueller "Müller Haustechnik GmbH" customer K-10001 ids unb=4012345000016:14,gln=4012345000016 ' \
     "the large customer: its UNB id (qualifier 14) and GLN"
 like "$RUN_STDOUT" '^mueller .* answers contrl,orderResponse=ordrsp,despatch=desadv,invoice=invoic ' \
@@ -30,7 +30,7 @@ like "$RUN_STDOUT" '^stadtwerke-finanz .* answers invoice=xrechnung-ubl .*inbox=
 # The same folder through the environment.
 GATEWAY_PARTNERS_DIR="$SAMPLES" run_gateway partners check
 is "$RUN_STATUS" 0 "\$GATEWAY_PARTNERS_DIR: exit 0"
-is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 3 "\$GATEWAY_PARTNERS_DIR: three profiles"
+is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 4 "\$GATEWAY_PARTNERS_DIR: four profiles"
 
 run_gateway partners check --partners "$SAMPLES" --json
 is "$RUN_STATUS" 0 "samples --json: exit 0"
@@ -40,7 +40,7 @@ else
     not_ok "samples --json: valid JSON" "$RUN_STDOUT"
 fi
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(p["id"] for p in d["partners"]), len(d["findings"]))' "$TEST_TMP/last.stdout" 2>&1)" \
-    "itscope mueller stadtwerke-finanz 0" "samples --json: three partners, no findings"
+    "itscope mueller stadtwerke-finanz webshop 0" "samples --json: four partners, no findings"
 
 # --- a folder with a bad profile ---------------------------------------------------------
 BAD="$TEST_TMP/partners"

@@ -4,7 +4,9 @@
 # the file, the line and exit 2; the daemon answers /api/health with the schema version and
 # the job counts; an EDIFACT ORDERS dropped into the partner's inbox ends as a message with
 # status done, moved to processed/, with its history, and a CONTRL in the partner's outbox
-# that our own checker accepts; a file from an unknown sender ends failed with the reason
+# that our own checker accepts; the order pipeline runs without <orders> in the
+# configuration (mueller belongs to customer K-10001): each of its two orders is answered by
+# one ORDRSP (rejected here, the customer being unknown to the empty master data); a file from an unknown sender ends failed with the reason
 # (never dropped); an openTRANS ORDER in the shared inbox is identified by its buyer's
 # PARTY_ID; a file still being written is not taken before it is complete; hidden
 # and temp files are left alone; `gateway ingest` (a file, and standard input with
@@ -62,7 +64,11 @@ else
     not_ok "the ORDERS from the partner's inbox ends as a message with status done" \
         "$("$GATEWAY" messages list --config "$GW_CONFIG" 2>&1)" "$(cat "$GW_LOG")"
 fi
-if wait_for 10 test -n "$(ls "$GW_OUTBOX" 2>/dev/null)"; then ok "a file is in the partner's outbox"; else not_ok "a file is in the partner's outbox"; fi
+if wait_for 10 sh -c "ls '$GW_OUTBOX' | grep -v '^\.' | wc -l | grep -qx 3"; then
+    ok "three files are in the partner's outbox"
+else
+    not_ok "three files are in the partner's outbox" "$(ls -la "$GW_OUTBOX" 2>&1)" "$(cat "$GW_LOG")"
+fi
 CONTRL=$(ls "$GW_OUTBOX"/CONTRL-*.edi 2>/dev/null | head -n 1)
 if [ -n "$CONTRL" ]; then
     run_gateway edi check "$CONTRL"
@@ -74,7 +80,18 @@ if [ -n "$CONTRL" ]; then
 else
     not_ok "the CONTRL in the outbox passes edi check" "$(ls -la "$GW_OUTBOX" 2>&1)"
 fi
-is "$(ls "$GW_OUTBOX" | grep -v '^\.' | wc -l | tr -d ' ')" 1 "exactly one file in the outbox"
+is "$(ls "$GW_OUTBOX" | grep -v '^\.' | grep -vc '^\(CONTRL\|ORDRSP\)-')" 0 "nothing but CONTRL and ORDRSP files in the outbox"
+is "$(ls "$GW_OUTBOX" | grep -c '^CONTRL-')" 1 "exactly one CONTRL"
+is "$(ls "$GW_OUTBOX" | grep -c '^ORDRSP-')" 2 "and one ORDRSP per order, without <orders> in the configuration"
+ANSWERED=""
+BAD=0
+for f in "$GW_OUTBOX"/ORDRSP-*.edi; do
+    "$GATEWAY" edi check "$f" > /dev/null 2>&1 || BAD=$((BAD + 1))
+    ANSWERED="$ANSWERED$(tr "'" '\n' < "$f" | sed -n 's/^RFF+ON:\(.*\)$/\1/p') "
+    like "$(tr "'" '\n' < "$f")" '^BGM\+231\+R[0-9]+\+27$' "$(basename "$f") rejects its order (BGM 1225 27: customer K-10001 is not in the master data)"
+done
+is "$BAD" 0 "both ORDRSP pass edi check"
+is "$(printf '%s\n' $ANSWERED | sort | tr '\n' ' ')" "PO-2026-1187 PO-2026-1188 " "they answer PO-2026-1187 and PO-2026-1188 (RFF+ON)"
 is "$(ls -A "$GW_INBOX" | grep -vE '^(processed|refused)$' | wc -l | tr -d ' ')" 0 "the inbox is empty"
 like "$(ls "$GW_INBOX/processed")" '^[0-9]+-orders\.edi$' "the file was moved to processed/ under its message id"
 
@@ -114,7 +131,7 @@ else
     not_ok "an openTRANS ORDER in the shared inbox ends done, for the partner its buyer PARTY_ID names" \
         "$("$GATEWAY" messages list --config "$GW_CONFIG" 2>&1)"
 fi
-OT_ID=$("$GATEWAY" messages list --config "$GW_CONFIG" --partner itscope | awk '{print $1; exit}')
+OT_ID=$("$GATEWAY" messages list --config "$GW_CONFIG" --partner itscope | awk '$2 == "in" {print $1; exit}')
 like "$("$GATEWAY" messages show --config "$GW_CONFIG" "$OT_ID")" 'identified .*buyer PARTY_ID 123456' \
     "identified by the buyer's PARTY_ID"
 
@@ -126,7 +143,7 @@ tail -c +301 "$ORDERS" > "$TEST_TMP/part2"
 WRITER=$!
 sleep 1.2
 if [ -e "$HALF" ]; then ok "a file still being written stays in the inbox (1.2 s, 8 polls)"; else not_ok "a file still being written stays in the inbox (1.2 s, 8 polls)"; fi
-is "$(count_messages --partner mueller | tr -d ' ')" 2 "no message for it yet (the first order and its CONTRL only)"
+is "$(count_messages --partner mueller | tr -d ' ')" 4 "no message for it yet (the first file, its CONTRL and two ORDRSP only)"
 wait "$WRITER"
 if wait_for 10 test ! -e "$HALF"; then ok "once complete it is taken"; else not_ok "once complete it is taken"; fi
 SLOW_ID=$(ls "$GW_INBOX/processed" | sed -n 's/^\([0-9]*\)-slow\.edi$/\1/p')
@@ -173,7 +190,8 @@ like "$RUN_STDERR" 'no partner profile .* "nobody"' "saying so"
 
 # ---- list filters, reprocess ----------------------------------------------------------------
 run_gateway messages list --config "$GW_CONFIG" --order PO-2026-1187
-is "$(printf '%s\n' "$RUN_STDOUT" | grep -cE '^[0-9]+ ')" 3 "list --order PO-2026-1187 finds the three files that carry it"
+is "$(printf '%s\n' "$RUN_STDOUT" | grep -cE '^[0-9]+ +in ')" 3 "list --order PO-2026-1187 finds the three files that carry it"
+is "$(printf '%s\n' "$RUN_STDOUT" | grep -cE '^[0-9]+ +out ')" 3 "and the three answers to it"
 run_gateway messages list --config "$GW_CONFIG" --json --since 1h
 is "$RUN_STATUS" 0 "list --json --since 1h"
 is "$(printf '%s' "$RUN_STDOUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" \

@@ -2,7 +2,9 @@
  * absolute against the file's folder; a minimal one gets the defaults (loopback, built-in
  * formats and stylesheets, database and content store under the data folder); a file the
  * schema refuses names the file and the line of the problem; a file that is not XML or is
- * missing is refused with a sentence. The demo configuration in samples/ is valid. */
+ * missing is refused with a sentence. The ERP/admin API key is named by an environment
+ * variable or a file (made absolute), one of the two: both or neither is refused with the
+ * line. The demo configuration in samples/ is valid and names its key file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -98,7 +100,80 @@ static void full_file_is_read(void **state)
     assert_int_equal(c->lease_seconds, 5);
     assert_int_equal(c->poll_ms, 200);
     assert_int_equal(c->max_file_bytes, 1000);
+    assert_int_equal(c->admin_key_kind, PARTNER_KEY_NONE);
+    assert_string_equal(c->admin_key_ref, "");
     config_free(c);
+}
+
+static void admin_key_env_or_file(void **state)
+{
+    fixture *fx = *state;
+    write_file(fx->file,
+               "<gateway xmlns=\"urn:edi-gateway:config:1\">\n"
+               "  <data folder=\"var\"/><partners folder=\"p\"/>\n"
+               "  <http port=\"9000\"><adminKey env=\"GW_ADMIN_KEY\"/></http>\n"
+               "</gateway>\n");
+    gateway_config *c = NULL;
+    char why[512] = "";
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_OK);
+    assert_int_equal(c->admin_key_kind, PARTNER_KEY_ENV);
+    assert_string_equal(c->admin_key_ref, "GW_ADMIN_KEY");
+    config_free(c);
+
+    write_file(fx->file,
+               "<gateway xmlns=\"urn:edi-gateway:config:1\">\n"
+               "  <data folder=\"var\"/><partners folder=\"p\"/>\n"
+               "  <http port=\"9000\"><adminKey file=\"keys/../admin.key\"/></http>\n"
+               "</gateway>\n");
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_OK);
+    assert_int_equal(c->admin_key_kind, PARTNER_KEY_FILE);
+    char real[PATH_MAX], want[PATH_MAX + 32];
+    assert_non_null(realpath(fx->dir, real));
+    snprintf(want, sizeof want, "%s/admin.key", real);
+    assert_string_equal(c->admin_key_ref, want);
+    config_free(c);
+    assert_int_equal(fx->f.count, 0);
+}
+
+static void admin_key_both_or_neither_is_refused(void **state)
+{
+    fixture *fx = *state;
+    write_file(fx->file,
+               "<gateway xmlns=\"urn:edi-gateway:config:1\">\n"
+               "  <data folder=\"var\"/><partners folder=\"p\"/>\n"
+               "  <http port=\"9000\">\n"
+               "    <adminKey env=\"GW_ADMIN_KEY\" file=\"admin.key\"/>\n"
+               "  </http>\n"
+               "</gateway>\n");
+    gateway_config *c = NULL;
+    char why[512] = "";
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_E_XML);
+    assert_null(c);
+    assert_int_equal(fx->f.count, 1);
+    assert_int_equal(fx->f.items[0].line, 4);
+    assert_string_equal(fx->f.items[0].rule, "CONFIG");
+    assert_non_null(strstr(fx->f.items[0].text, "both env and file"));
+    assert_non_null(strstr(why, "line 4"));
+    assert_non_null(strstr(why, fx->file));
+
+    write_file(fx->file,
+               "<gateway xmlns=\"urn:edi-gateway:config:1\">\n"
+               "  <data folder=\"var\"/><partners folder=\"p\"/>\n"
+               "  <http port=\"9000\"><adminKey/></http>\n"
+               "</gateway>\n");
+    why[0] = '\0';
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_E_XML);
+    assert_int_equal(fx->f.count, 2);
+    assert_int_equal(fx->f.items[1].line, 3);
+    assert_non_null(strstr(why, "neither env nor file"));
+
+    write_file(fx->file,
+               "<gateway xmlns=\"urn:edi-gateway:config:1\">\n"
+               "  <data folder=\"var\"/><partners folder=\"p\"/>\n"
+               "  <http port=\"9000\"><adminKey env=\"1BAD\"/></http>\n"
+               "</gateway>\n");
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_E_XML);
+    assert_int_equal(fx->f.items[2].line, 3);
 }
 
 static void minimal_file_gets_defaults(void **state)
@@ -191,6 +266,11 @@ static void sample_is_valid(void **state)
     assert_string_equal(c->partners_dir, want);
     assert_true(c->http_enabled);
     assert_string_equal(c->http_address, "127.0.0.1");
+    assert_int_equal(c->admin_key_kind, PARTNER_KEY_FILE);
+    snprintf(want, sizeof want, "%s/var/admin-api.key", top);
+    assert_string_equal(c->admin_key_ref, want);
+    assert_non_null(c->link_base);
+    assert_non_null(c->smtp_url);
     config_free(c);
 }
 
@@ -209,6 +289,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(full_file_is_read, setup, teardown),
         cmocka_unit_test_setup_teardown(minimal_file_gets_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(admin_key_env_or_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(admin_key_both_or_neither_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_file_names_file_and_line, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_element_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(not_xml_and_missing_file, setup, teardown),

@@ -456,6 +456,294 @@ static void dead_end_and_expiry(void **state)
     assert_int_equal(changed, 0);
 }
 
+/* ---- despatch advices and invoices ----------------------------------------------------- */
+
+#define ASSERT_OK(call)                                                                    \
+    do {                                                                                   \
+        edi_result r_ = (call);                                                            \
+        if (r_ != EDI_OK)                                                                  \
+            fail_msg("%s: %s", #call, why);                                                \
+    } while (0)
+
+static json_t *json_of(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    if (!j)
+        fail_msg("bad test JSON: %s", err.text);
+    return j;
+}
+
+static xmlDocPtr order_doc(void)
+{
+    xmlDocPtr d = xmlReadMemory(order_xml, sizeof order_xml - 1, "order.xml", NULL, XML_PARSE_NONET);
+    assert_non_null(d);
+    return d;
+}
+
+static void assert_canonical_valid(xmlDocPtr doc)
+{
+    mapping_ctx *m = mapping_new(CANONICAL_XSD);
+    assert_non_null(m);
+    char why[1024] = "";
+    edi_result r = mapping_validate(m, doc, why, sizeof why);
+    if (r != EDI_OK)
+        fail_msg("not valid canonical: %s", why);
+    mapping_free(m);
+}
+
+static void despatch_partly_then_in_full(void **state)
+{
+    (void)state;
+    xmlDocPtr order = order_doc(), doc = NULL;
+    char lines[STORE_DOC_LINES_MAX], field[ORDERS_FIELD_MAX], why[1024];
+    bool complete = true;
+    json_t *req = json_of("{\"despatch_date\": \"2026-11-27T10:30\", \"delivery_date\": "
+                          "\"2026-11-28\", \"lines\": [{\"line\": \"1\", \"quantity\": \"20\"}],"
+                          " \"packages\": [{\"sscc\": \"340123450000000017\", \"type\": \"201\","
+                          " \"lines\": [\"1\"]}]}");
+    ASSERT_OK(orders_build_despatch(order, req, NULL, "LS-1", &doc, lines, &complete,
+                                           field, sizeof field, why, sizeof why));
+    assert_false(complete);
+    assert_string_equal(lines, "{\"1\":\"20\"}");
+    assert_canonical_valid(doc);
+    assert_xpath(doc, "string(/c:despatchAdvice/c:number)", "LS-1");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:reference[@kind='customer_order'])", "PO-7");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:date[@role='despatch'])", "2026-11-27T10:30");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:date[@role='document'])", "2026-11-27");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:package/c:sscc)", "340123450000000017");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:line/c:quantity)", "20");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:line/c:quantity/@unit)", "C62");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:line/c:orderedQuantity)", "48");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:line/c:gtin)", "4006381333931");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:line/c:reference[@kind='customer_order']/@line)",
+                 "1");
+    assert_xpath(doc, "string(/c:despatchAdvice/c:line/c:packageRef)", "P1");
+    assert_xpath(doc, "count(/c:despatchAdvice/c:party)", "2");
+    xmlFreeDoc(doc);
+    json_decref(req);
+
+    /* The rest: 28 more of line 1 and line 2 in full complete the order. */
+    json_t *before = json_of("{\"1\": \"20\"}");
+    req = json_of("{\"despatch_date\": \"2026-11-29\", \"lines\": [{\"line\": \"1\", "
+                  "\"quantity\": \"28\"}, {\"line\": \"2\", \"quantity\": \"12.5\"}]}");
+    ASSERT_OK(orders_build_despatch(order, req, before, "LS-2", &doc, lines, &complete,
+                                           field, sizeof field, why, sizeof why));
+    assert_true(complete);
+    assert_canonical_valid(doc);
+    xmlFreeDoc(doc);
+    json_decref(req);
+
+    /* One more than ordered is refused, naming the member. */
+    req = json_of("{\"despatch_date\": \"2026-11-29\", \"lines\": [{\"line\": \"1\", "
+                  "\"quantity\": \"29\"}]}");
+    assert_int_equal(orders_build_despatch(order, req, before, "LS-3", &doc, lines, &complete,
+                                           field, sizeof field, why, sizeof why), EDI_E_ARG);
+    assert_null(doc);
+    assert_string_equal(field, "lines[0].quantity");
+    assert_non_null(strstr(why, "more of line 1 than the 48 ordered"));
+    json_decref(req);
+    json_decref(before);
+
+    static const struct {
+        const char *body, *field;
+    } bad[] = {
+        { "{\"despatch_date\": \"2026-11-29\", \"lines\": [{\"line\": \"9\", \"quantity\": \"1\"}]}",
+          "lines[0].line" },
+        { "{\"despatch_date\": \"2026-11-29\", \"lines\": [{\"line\": \"1\", \"quantity\": 1}]}",
+          "lines[0].quantity" },
+        { "{\"despatch_date\": \"29.11.2026\", \"lines\": [{\"line\": \"1\", \"quantity\": \"1\"}]}",
+          "despatch_date" },
+        { "{\"despatch_date\": \"2026-11-29\", \"lines\": []}", "lines" },
+        { "{\"despatch_date\": \"2026-11-29\", \"lines\": [{\"line\": \"1\", \"quantity\": \"1\"}],"
+          " \"packages\": [{\"sscc\": \"340123450000000014\", \"lines\": [\"1\"]}]}",
+          "packages[0].sscc" },
+        { "{\"despatch_date\": \"2026-11-29\", \"lines\": [{\"line\": \"1\", \"quantity\": \"1\"}],"
+          " \"packages\": [{\"sscc\": \"340123450000000017\", \"lines\": [\"2\"]}]}",
+          "packages[0].lines[0]" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        req = json_of(bad[i].body);
+        assert_int_equal(orders_build_despatch(order, req, NULL, "LS-4", &doc, lines, &complete,
+                                               field, sizeof field, why, sizeof why), EDI_E_ARG);
+        assert_string_equal(field, bad[i].field);
+        json_decref(req);
+    }
+    xmlFreeDoc(order);
+}
+
+static const char seller_json[] =
+    "\"seller\": {\"name\": \"Werkzeug Sued AG\", \"vat_id\": \"DE123456789\", "
+    "\"street\": \"Industriestr. 1\", \"postcode\": \"76131\", \"city\": \"Karlsruhe\", "
+    "\"country\": \"DE\", \"electronic_address\": \"rechnung@ws.example\", "
+    "\"iban\": \"DE02120300000000202051\", \"contact\": {\"name\": \"Anna Schmidt\", "
+    "\"phone\": \"+49 721 1\", \"email\": \"a.schmidt@ws.example\"}}, "
+    "\"buyer\": {\"name\": \"Baumarkt Nord GmbH\", \"street\": \"Am Markt 1\", "
+    "\"postcode\": \"10115\", \"city\": \"Berlin\", \"country\": \"DE\"}";
+
+static void invoice_built_completed_checked(void **state)
+{
+    (void)state;
+    xmlDocPtr order = order_doc(), doc = NULL;
+    char lines[STORE_DOC_LINES_MAX], field[ORDERS_FIELD_MAX], why[1024], amount[DECIMAL_TEXT_MAX];
+    char body[2048];
+    doc_findings f;
+    doc_findings_init(&f);
+    json_t *despatched = json_of("{\"1\": \"48\", \"2\": \"12.5\"}");
+    /* Line 2 has no price in the order: the request must give it. */
+    snprintf(body, sizeof body, "{\"invoice_date\": \"2026-11-30\", \"vat\": {\"category\": "
+             "\"S\", \"rate\": \"19\"}, %s}", seller_json);
+    json_t *req = json_of(body);
+    assert_int_equal(orders_build_invoice(order, req, despatched, "INV-2026-000001", "30 days net",
+                                          orders_invoice_rules("invoic"), &doc, lines, amount, &f,
+                                          field, sizeof field, why, sizeof why), EDI_E_ARG);
+    assert_string_equal(field, "lines");
+    assert_non_null(strstr(why, "order line 2 has no net price"));
+    json_decref(req);
+
+    snprintf(body, sizeof body, "{\"invoice_date\": \"2026-11-30\", \"due_date\": "
+             "\"2026-12-30\", \"buyer_reference\": \"04011000-12345-03\", \"vat\": "
+             "{\"category\": \"S\", \"rate\": \"19\"}, \"lines\": [{\"line\": \"1\", "
+             "\"quantity\": \"48\", \"description\": \"Thermostatkopf\"}, {\"line\": \"2\", "
+             "\"quantity\": \"12.5\", \"net_price\": \"3.95\", \"description\": \"Rohr\"}], %s}",
+             seller_json);
+    req = json_of(body);
+    ASSERT_OK(orders_build_invoice(order, req, despatched, "INV-2026-000001", "30 days net",
+                                          orders_invoice_rules("xrechnung-ubl"), &doc, lines,
+                                          amount, &f, field, sizeof field, why, sizeof why));
+    assert_canonical_valid(doc);
+    /* 48 x 12.50 + 12.5 x 3.95 = 600.00 + 49.38 = 649.38; 19 % VAT 123.38; 772.76 due. */
+    assert_string_equal(amount, "772.76");
+    assert_xpath(doc, "string(/c:invoice/c:totals/c:lineAmountTotal)", "649.38");
+    assert_xpath(doc, "string(/c:invoice/c:number)", "INV-2026-000001");
+    assert_xpath(doc, "string(/c:invoice/c:reference[@kind='customer_order'])", "PO-7");
+    assert_xpath(doc, "string(/c:invoice/c:paymentTerms/c:text)", "30 days net");
+    assert_xpath(doc, "string(/c:invoice/c:paymentMeans[@code='58']/c:account/c:iban)",
+                 "DE02120300000000202051");
+    assert_xpath(doc, "string(/c:invoice/c:party[@role='supplier']/c:id[@scheme='gln'])",
+                 "4098765000012");
+    assert_xpath(doc, "string(/c:invoice/c:party[@role='supplier']/c:id[@scheme='vat'])",
+                 "DE123456789");
+    assert_xpath(doc, "string(/c:invoice/c:party[@role='buyer']/c:electronicAddress/@scheme)",
+                 "0088");
+    assert_int_equal(doc_findings_count(&f, DOC_ERROR), 0);
+    xmlFreeDoc(doc);
+    doc_findings_free(&f);
+    doc_findings_init(&f);
+
+    /* XRechnung without the buyer reference (Leitweg-ID) breaks BR-DE-15; the core rules alone
+     * do not ask for it. */
+    json_object_del(req, "buyer_reference");
+    assert_int_equal(orders_build_invoice(order, req, despatched, "INV-2026-000002", NULL,
+                                          orders_invoice_rules("xrechnung-cii"), &doc, lines,
+                                          amount, &f, field, sizeof field, why, sizeof why),
+                     EDI_E_ARG);
+    assert_null(doc);
+    assert_string_equal(field, "");
+    assert_true(doc_findings_has(&f, "BR-DE-15"));
+    doc_findings_free(&f);
+    doc_findings_init(&f);
+    ASSERT_OK(orders_build_invoice(order, req, despatched, "INV-2026-000002", NULL,
+                                          orders_invoice_rules("invoic"), &doc, lines, amount, &f,
+                                          field, sizeof field, why, sizeof why));
+    assert_false(doc_findings_has(&f, "BR-DE-15"));
+    xmlFreeDoc(doc);
+    doc_findings_free(&f);
+    json_decref(req);
+    json_decref(despatched);
+    xmlFreeDoc(order);
+}
+
+/* Despatch and invoice on the store: partial despatch keeps the order confirmed, the rest
+ * despatches it; invoices take consecutive numbers, a refused one takes none; the credit
+ * moves from the open order to the open invoice. */
+static void despatch_and_invoice_in_the_store(void **state)
+{
+    fixture *fx = *state;
+    char why[1024], body[2048];
+    /* The order line 1 names no article: its name comes from the master data. */
+    md_article art;
+    memset(&art, 0, sizeof art);
+    snprintf(art.id, sizeof art.id, "A-1");
+    snprintf(art.gtin, sizeof art.gtin, "4006381333931");
+    snprintf(art.supplier_number, sizeof art.supplier_number, "TH-100");
+    snprintf(art.name, sizeof art.name, "Thermostatkopf TH-100");
+    snprintf(art.units, sizeof art.units, "C62");
+    ASSERT_OK(store_article_put(fx->s, &art, NULL, NULL, why, sizeof why));
+    /* The customer's payment terms are the invoice's (BR-CO-25 needs terms or a due date). */
+    md_customer c;
+    ASSERT_OK(store_customer_get(fx->s, "K-1", &c, why, sizeof why));
+    snprintf(c.payment_terms, sizeof c.payment_terms, "30 days net");
+    ASSERT_OK(store_customer_put(fx->s, &c, NULL, NULL, why, sizeof why));
+    store_order o, o2;
+    new_order(fx, "PO-7", "", &o);
+    new_order(fx, "PO-8", "", &o2);
+    assert_int_equal(orders_move(fx->s, &o, ORDER_ACCEPTED, "t", "", NULL, why, sizeof why), EDI_OK);
+    assert_int_equal(orders_move(fx->s, &o, ORDER_CONFIRMED, "t", "", NULL, why, sizeof why), EDI_OK);
+    assert_int_equal(orders_move(fx->s, &o2, ORDER_ACCEPTED, "t", "", NULL, why, sizeof why), EDI_OK);
+    orders_document_result res;
+
+    snprintf(body, sizeof body, "{\"invoice_date\": \"2026-11-30\", \"vat\": {\"category\": "
+             "\"S\", \"rate\": \"19\"}, \"lines\": [{\"line\": \"1\", \"quantity\": \"48\"}], %s}",
+             seller_json);
+    json_t *inv = json_of(body);
+    assert_int_equal(orders_invoice(fx->s, fx->cs, NULL, o.id, inv, "erp", &res, why, sizeof why),
+                     EDI_E_CONFLICT); /* not despatched yet */
+    doc_findings_free(&res.findings);
+
+    json_t *part = json_of("{\"delivery_note\": \"LS-1\", \"lines\": [{\"line\": \"1\", "
+                           "\"quantity\": \"48\"}]}");
+    ASSERT_OK(orders_despatch(fx->s, fx->cs, o.id, part, "erp", &res, why, sizeof why));
+    assert_false(res.complete);
+    assert_string_equal(res.state, "confirmed");
+    ASSERT_OK(orders_despatch(fx->s, fx->cs, o.id, part, "erp", &res, why, sizeof why));
+    assert_true(res.duplicate); /* the same delivery note again records nothing */
+    json_t *rest = json_of("{\"lines\": [{\"line\": \"2\", \"quantity\": \"12.5\"}]}");
+    ASSERT_OK(orders_despatch(fx->s, fx->cs, o.id, rest, "erp", &res, why, sizeof why));
+    assert_true(res.complete);
+    assert_string_equal(res.state, "despatched");
+    assert_string_equal(res.number, "DES-1-2");
+    /* An accepted order without an order response may be despatched as well. */
+    ASSERT_OK(orders_despatch(fx->s, fx->cs, o2.id, rest, "erp", &res, why, sizeof why));
+    json_t *rest1 = json_of("{\"lines\": [{\"line\": \"1\", \"quantity\": \"48\"}]}");
+    ASSERT_OK(orders_despatch(fx->s, fx->cs, o2.id, rest1, "erp", &res, why, sizeof why));
+    assert_string_equal(res.state, "despatched");
+
+    /* A rule broken (no seller: BR-06 and others): refused, no number used. */
+    json_t *broken = json_of("{\"invoice_date\": \"2026-11-30\", \"vat\": {\"category\": \"S\", "
+                             "\"rate\": \"19\"}, \"lines\": [{\"line\": \"1\", \"quantity\": "
+                             "\"48\"}]}");
+    assert_int_equal(orders_invoice(fx->s, fx->cs, NULL, o.id, broken, "erp", &res, why,
+                                    sizeof why), EDI_E_ARG);
+    assert_true(doc_findings_count(&res.findings, DOC_ERROR) > 0);
+    assert_string_equal(res.number, "");
+    doc_findings_free(&res.findings);
+
+    ASSERT_OK(orders_invoice(fx->s, fx->cs, NULL, o.id, inv, "erp", &res, why, sizeof why));
+    assert_string_equal(res.number, "INV-2026-000001");
+    assert_string_equal(res.state, "invoiced");
+    assert_string_equal(res.amount, "714.00");
+    doc_findings_free(&res.findings);
+    ASSERT_OK(orders_invoice(fx->s, fx->cs, NULL, o2.id, inv, "erp", &res, why, sizeof why));
+    assert_string_equal(res.number, "INV-2026-000002");
+    doc_findings_free(&res.findings);
+    assert_int_equal(orders_invoice(fx->s, fx->cs, NULL, o.id, inv, "erp", &res, why, sizeof why),
+                     EDI_E_CONFLICT); /* invoiced once */
+    doc_findings_free(&res.findings);
+
+    /* The open order of PO-7 became the open invoice: exposure 714.00 (PO-8's order 600.00
+     * was released too, its invoice 714.00 open). */
+    char exposure[DECIMAL_TEXT_MAX];
+    assert_int_equal(store_credit_exposure(fx->s, "K-1", 0, exposure, sizeof exposure, why,
+                                           sizeof why), EDI_OK);
+    assert_string_equal(exposure, "1428.00");
+    json_decref(inv);
+    json_decref(broken);
+    json_decref(part);
+    json_decref(rest);
+    json_decref(rest1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +753,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(approval_asked_and_decided, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_order_cannot_be_approved, setup, teardown),
         cmocka_unit_test_setup_teardown(dead_end_and_expiry, setup, teardown),
+        cmocka_unit_test(despatch_partly_then_in_full),
+        cmocka_unit_test(invoice_built_completed_checked),
+        cmocka_unit_test_setup_teardown(despatch_and_invoice_in_the_store, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

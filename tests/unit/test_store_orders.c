@@ -391,6 +391,104 @@ static void invoice_numbers_gap_free_with_two_handles(void **state)
     assert_int_equal(v, n + 1);
 }
 
+typedef struct {
+    int n;
+    char states[4][16];
+    store_id last;
+} doc_seen;
+
+static int see_document(void *ctx, const store_order_document *d)
+{
+    doc_seen *seen = ctx;
+    if (seen->n < 4)
+        snprintf(seen->states[seen->n], sizeof seen->states[0], "%s", d->state);
+    seen->n++;
+    seen->last = d->id;
+    return 0;
+}
+
+static int see_message(void *ctx, const store_message *m)
+{
+    doc_seen *seen = ctx;
+    seen->n++;
+    seen->last = m->id;
+    return 0;
+}
+
+/* Despatch advices and invoices: one per kind and number, listed per order and, while
+ * pending, per inbound message; answered once. A message's children are its answers. */
+static void documents_until_answered(void **state)
+{
+    fixture *fx = *state;
+    char why[512];
+    store_id mid = message(fx->s), other = message(fx->s);
+    store_order o;
+    store_id oid = 0, d1 = 0, d2 = 0, again = 0;
+    an_order(&o, mid, "PO-5");
+    assert_int_equal(store_order_insert(fx->s, &o, &oid, NULL, why, sizeof why), EDI_OK);
+    store_order_document d;
+    memset(&d, 0, sizeof d);
+    d.order_id = oid;
+    snprintf(d.kind, sizeof d.kind, "despatch");
+    snprintf(d.number, sizeof d.number, "LS-1");
+    memset(d.content_id, 'd', 64);
+    snprintf(d.lines, sizeof d.lines, "{\"1\":\"24\"}");
+    assert_int_equal(store_order_document_insert(fx->s, &d, &d1, why, sizeof why), EDI_OK);
+    assert_int_equal(store_order_document_insert(fx->s, &d, &again, why, sizeof why),
+                     EDI_E_CONFLICT);
+    assert_int_equal(again, d1);
+    snprintf(d.kind, sizeof d.kind, "invoice");
+    snprintf(d.number, sizeof d.number, "LS-1"); /* another kind may share the number */
+    snprintf(d.amount, sizeof d.amount, "714.58");
+    assert_int_equal(store_order_document_insert(fx->s, &d, &d2, why, sizeof why), EDI_OK);
+    assert_int_not_equal(d1, d2);
+    snprintf(d.kind, sizeof d.kind, "receipt");
+    assert_int_equal(store_order_document_insert(fx->s, &d, &again, why, sizeof why), EDI_E_ARG);
+
+    doc_seen seen = { 0 };
+    assert_int_equal(store_order_document_pending(fx->s, mid, see_document, &seen, why,
+                                                  sizeof why), EDI_OK);
+    assert_int_equal(seen.n, 2);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(store_order_document_pending(fx->s, other, see_document, &seen, why,
+                                                  sizeof why), EDI_OK);
+    assert_int_equal(seen.n, 0);
+
+    store_message out;
+    memset(&out, 0, sizeof out);
+    out.direction = STORE_OUT;
+    memset(out.content_id, 'e', 64);
+    out.parent_id = mid;
+    snprintf(out.status, sizeof out.status, "queued");
+    store_id answer = 0;
+    assert_int_equal(store_message_insert(fx->s, &out, NULL, &answer, why, sizeof why), EDI_OK);
+    assert_int_equal(store_order_document_done(fx->s, d1, answer, "", why, sizeof why), EDI_OK);
+    assert_int_equal(store_order_document_done(fx->s, d1, answer, "", why, sizeof why),
+                     EDI_E_CONFLICT);
+    assert_int_equal(store_order_document_done(fx->s, d2, 0, "no invoice format", why,
+                                               sizeof why), EDI_OK);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(store_order_document_pending(fx->s, mid, see_document, &seen, why,
+                                                  sizeof why), EDI_OK);
+    assert_int_equal(seen.n, 0);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(store_order_document_list(fx->s, oid, see_document, &seen, why, sizeof why),
+                     EDI_OK);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.states[0], "answered");
+    assert_string_equal(seen.states[1], "not_answered");
+
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(store_message_children(fx->s, mid, see_message, &seen, why, sizeof why),
+                     EDI_OK);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.last, answer);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(store_message_children(fx->s, answer, see_message, &seen, why, sizeof why),
+                     EDI_OK);
+    assert_int_equal(seen.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +500,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(policy_users_nonces_and_mail, setup, teardown),
         cmocka_unit_test_setup_teardown(invoice_numbers_gap_free_with_two_handles, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(documents_until_answered, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
