@@ -35,10 +35,17 @@ const char *config_path(const char *option)
     return env && *env ? env : "gateway.xml";
 }
 
+const char *const config_seller_names[CONFIG_SELLER_FIELDS] = {
+    "name", "gln", "vatId", "street", "postcode", "city", "country", "iban", "bic",
+    "contactName", "contactPhone", "contactEmail"
+};
+
 void config_free(gateway_config *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < CONFIG_SELLER_FIELDS; i++)
+        free(c->seller[i]);
     free(c->file);
     free(c->data_dir);
     free(c->database);
@@ -261,6 +268,9 @@ static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *fo
     c->poll_ms = (unsigned)attr_num(inbox, "pollMilliseconds", 1000);
     unsigned long long max = attr_num(inbox, "maxFileBytes", (unsigned long long)64 << 20);
     c->max_file_bytes = max > SIZE_MAX ? SIZE_MAX : (size_t)max;
+    xmlNodePtr seller = child(root, "seller");
+    for (size_t i = 0; seller && i < CONFIG_SELLER_FIELDS; i++)
+        c->seller[i] = attr(seller, config_seller_names[i]);
     return read_orders(c, child(root, "orders"), folder);
 }
 

@@ -13,6 +13,17 @@
 
 #define CONFIG_NS "urn:edi-gateway:config:1"
 
+/* The fields of <seller>, indexes into gateway_config.seller; config_seller_names gives
+ * each its attribute name in the file (also the member of an invoice request's `seller`
+ * object it defaults, with the contact fields nested there as contact.name/phone/email). */
+enum {
+    CONFIG_SELLER_NAME, CONFIG_SELLER_GLN, CONFIG_SELLER_VAT_ID, CONFIG_SELLER_STREET,
+    CONFIG_SELLER_POSTCODE, CONFIG_SELLER_CITY, CONFIG_SELLER_COUNTRY, CONFIG_SELLER_IBAN,
+    CONFIG_SELLER_BIC, CONFIG_SELLER_CONTACT_NAME, CONFIG_SELLER_CONTACT_PHONE,
+    CONFIG_SELLER_CONTACT_EMAIL, CONFIG_SELLER_FIELDS
+};
+extern const char *const config_seller_names[CONFIG_SELLER_FIELDS];
+
 /* Every path is absolute (joined with the configuration file's folder when the file gave a
  * relative one) and owned by the record. */
 typedef struct {
@@ -52,6 +63,9 @@ typedef struct {
     char *link_previous_key_file, *link_previous_key_env;
     unsigned approval_lifetime_hours;  /* default 72 */
     unsigned approval_reminder_hours;  /* default 24; 0 none */
+    /* <seller>: the gateway operator as the seller (the invoices' default supplier, BG-4);
+     * each field NULL when absent, the schema has checked their forms */
+    char *seller[CONFIG_SELLER_FIELDS];
 } gateway_config;
 
 /* The built-in folders (the checkout's formats/ and xslt/), used when the file names none. */

@@ -136,7 +136,7 @@ static void *work(void *arg)
                        .directory = g->directory, .partners = g->partners, .worker = name,
                        .lease_ms = (int64_t)g->cfg->lease_seconds * 1000,
                        .orders = true,
-                       .approvals = g->cfg->link_base ? &g->settings : NULL,
+                       .approvals = &g->settings,
                        .mail = g->has_mail ? &g->mail : NULL };
     while (!atomic_load(&g->stop)) {
         unsigned long seen = signals_seen(g);

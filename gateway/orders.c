@@ -436,6 +436,129 @@ edi_result orders_start_approval(store *s, content_store *cs, const orders_setti
     return r;
 }
 
+/* ---- notices to the customer user who placed an order ------------------------------ */
+
+typedef struct {
+    const char *event;
+    bool seen;
+} event_seek;
+
+static int seek_event(void *ctx, const store_order_event *e)
+{
+    event_seek *k = ctx;
+    if (!strcmp(e->event, k->event))
+        k->seen = true;
+    return 0;
+}
+
+/* How many lines canonical order `o` has; 0 when it cannot be read. */
+static size_t order_lines(content_store *cs, const store_order *o)
+{
+    edi_buf raw = { 0 };
+    xmlDocPtr doc = NULL;
+    char why[256];
+    size_t n = 0;
+    if (content_store_get(cs, o->content_id, &raw, why, sizeof why) == EDI_OK &&
+        mapping_parse_xml(raw.p, raw.len, &doc, why, sizeof why) == EDI_OK) {
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        for (xmlNodePtr c = root ? root->children : NULL; c; c = c->next)
+            n += is(c, "line");
+    }
+    xmlFreeDoc(doc);
+    edi_buf_free(&raw);
+    return n;
+}
+
+/* Record the notice's outcome on the order and its message. */
+static edi_result notice_event(store *s, const store_order *o, const char *event,
+                               const char *actor, const char *detail, char *why, size_t why_n)
+{
+    edi_result r = store_order_event_add(s, o->id, event, actor, detail, why, why_n);
+    if (r == EDI_OK)
+        r = store_history_add(s, o->message_id, event, actor, detail, why, why_n);
+    return r;
+}
+
+edi_result orders_notify_requester(store *s, content_store *cs, const orders_settings *set,
+                                   const store_order *o, const char *reason, int64_t now,
+                                   const char *actor, char *why, size_t why_n)
+{
+    bool held = !strcmp(o->state, order_state_name(ORDER_HELD));
+    if (!o->requester_user_id[0] ||
+        (!held && strcmp(o->state, order_state_name(ORDER_ACCEPTED)) &&
+         strcmp(o->state, order_state_name(ORDER_REJECTED))))
+        return EDI_OK;
+    char event[32], detail[1024];
+    snprintf(event, sizeof event, "notice-%s", o->state);
+    event_seek seek = { .event = event };
+    edi_result r = store_order_event_list(s, o->id, seek_event, &seek, why, why_n);
+    if (r != EDI_OK || seek.seen)
+        return r;
+    store_user u;
+    r = store_user_get(s, o->requester_user_id, &u, why, why_n);
+    if (r == EDI_E_NOT_FOUND || (r == EDI_OK && !u.email[0])) {
+        snprintf(detail, sizeof detail, "No notice to the customer: user %.64s, who placed "
+                 "order %.200s, is not in the master data or has no e-mail address.",
+                 o->requester_user_id, o->number);
+        return notice_event(s, o, event, actor, detail, why, why_n);
+    }
+    if (r != EDI_OK)
+        return r;
+    if (!set || !set->mail_from) {
+        snprintf(detail, sizeof detail, "No notice to %.64s (%.255s) that order %.200s is %s: "
+                 "the gateway has no mail configured (<orders><mail> in its configuration).",
+                 u.id, u.email, o->number, o->state);
+        return notice_event(s, o, event, actor, detail, why, why_n);
+    }
+    const char *state_text = held ? "waiting for approval by your purchasing" : o->state;
+    char subject[400], text[2048];
+    snprintf(subject, sizeof subject, "Your order %.200s: %s", o->number, state_text);
+    int len = snprintf(text, sizeof text,
+                       "Hello %s,\n\nyour order %s is %s.\n\n"
+                       "Order:  %s\nState:  %s\nLines:  %zu\nAmount: %s %s\n",
+                       u.name[0] ? u.name : u.id, o->number, state_text, o->number,
+                       state_text, order_lines(cs, o), o->amount[0] ? o->amount : "0",
+                       o->currency);
+    if (len > 0 && (size_t)len < sizeof text && reason && *reason)
+        snprintf(text + len, sizeof text - (size_t)len, "%s %.900s\n",
+                 held ? "Held because:" : "Reason:", reason);
+    mail_message m = { .from = set->mail_from, .from_name = set->mail_from_name,
+                       .to = u.email, .to_name = u.name[0] ? u.name : NULL,
+                       .subject = subject, .text = text };
+    edi_buf mail = { 0 };
+    char content[CONTENT_ID_SIZE];
+    store_id mid = 0;
+    r = mailer_compose(&m, now, &mail, why, why_n);
+    if (r == EDI_OK)
+        r = content_store_put(cs, mail.p, mail.len, content, why, why_n);
+    if (r == EDI_OK) {
+        store_message msg;
+        memset(&msg, 0, sizeof msg);
+        msg.direction = STORE_OUT;
+        snprintf(msg.partner, sizeof msg.partner, "%s", o->partner);
+        snprintf(msg.channel, sizeof msg.channel, "mail");
+        snprintf(msg.filename, sizeof msg.filename, "notice-%" PRId64 "-%s.eml", o->id,
+                 o->state);
+        memcpy(msg.content_id, content, CONTENT_ID_SIZE);
+        msg.size = (int64_t)mail.len;
+        snprintf(msg.format, sizeof msg.format, "order notice mail");
+        snprintf(msg.status, sizeof msg.status, "%s", STORE_STATUS_QUEUED);
+        snprintf(msg.reference, sizeof msg.reference, "%.95s", o->number);
+        msg.parent_id = o->message_id;
+        r = store_message_insert(s, &msg, "mail", &mid, why, why_n);
+    }
+    edi_buf_free(&mail);
+    if (r == EDI_OK)
+        r = store_mail_envelope_set(s, mid, set->mail_from, u.email, why, why_n);
+    if (r == EDI_OK) {
+        snprintf(detail, sizeof detail, "Told %.200s (%.64s, %.255s) that order %.200s is %s "
+                 "(mail message %" PRId64 ").", u.name, u.id, u.email, o->number, o->state,
+                 mid);
+        r = notice_event(s, o, event, actor, detail, why, why_n);
+    }
+    return r;
+}
+
 static const char rejected_plan[] = "{\"lines\":{},\"type\":\"rejected\"}";
 
 edi_result orders_decide_approval(store *s, const char *approval_id, const char *user_id,
@@ -517,6 +640,8 @@ static edi_result tick_one(store *s, content_store *cs, const orders_settings *s
             r = orders_move(s, &o, ORDER_REJECTED, actor, detail, rejected_plan, why, why_n);
         if (r == EDI_OK)
             r = store_history_add(s, o.message_id, "approval-expired", actor, detail, why, why_n);
+        if (r == EDI_OK)
+            r = orders_notify_requester(s, cs, set, &o, detail, now, actor, why, why_n);
         if (r == EDI_OK)
             r = store_job_enqueue(s, "answer", o.message_id, 0, why, why_n);
     } else if (r == EDI_OK && approval_reminder_due(&a, now, set->reminder_lead_s)) {

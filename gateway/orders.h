@@ -109,6 +109,19 @@ edi_result orders_start_approval(store *s, content_store *cs, const orders_setti
                                  const store_order *o, const char *reason, int64_t now,
                                  const char *actor, size_t *asked, char *why, size_t why_n);
 
+/* Tell the customer user who placed order `o` (o->requester_user_id: a web order) that it is
+ * accepted, rejected or held (waiting for approval by their purchasing): a plain-text mail
+ * to the user's e-mail in the master data naming the order, its state, lines count and
+ * amount, and `reason` (may be NULL) for a rejection or hold, stored in the content store
+ * as an outbound message of channel "mail" with its envelope and a "mail" job, and an order
+ * event "notice-<state>". At most once per order and state (a second call finds the event
+ * and does nothing); nothing for orders without a requester or in other states. No mail
+ * configured (set or set->mail_from NULL), or a user without an e-mail address, records
+ * the event saying so instead. In the caller's transaction. */
+edi_result orders_notify_requester(store *s, content_store *cs, const orders_settings *set,
+                                   const store_order *o, const char *reason, int64_t now,
+                                   const char *actor, char *why, size_t why_n);
+
 /* The outcome of orders_decide_approval. */
 typedef struct {
     approval_refusal refusal;         /* APPROVAL_REFUSED_NONE on success */

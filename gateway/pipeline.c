@@ -930,6 +930,10 @@ static edi_result check_order(pipeline_ctx *p, store_order *o, bool *answer, cha
         snprintf(ev, sizeof ev, "Order %.200s is %s. %.700s", o->number, o->state, detail);
         r = store_history_add(p->store, o->message_id, o->state, p->worker, ev, why, why_n);
     }
+    if (r == EDI_OK && v != ORDERS_HOLD)
+        r = orders_notify_requester(p->store, p->content, p->approvals, o,
+                                    v == ORDERS_ACCEPT ? NULL : detail, store_now_ms() / 1000,
+                                    p->worker, why, why_n);
     order_check_result_free(&cr);
     return r;
 }
@@ -1050,6 +1054,11 @@ static edi_result record_answer(pipeline_ctx *p, const answer_out *a, char *why,
     store_order o;
     edi_result r = store_order_get(p->store, a->order_id, &o, why, why_n);
     if (r != EDI_OK || !answerable(&o))
+        return r;
+    /* A decision made outside the pipeline (an approver's) is told here, once. */
+    r = orders_notify_requester(p->store, p->content, p->approvals, &o, NULL,
+                                store_now_ms() / 1000, p->worker, why, why_n);
+    if (r != EDI_OK)
         return r;
     char ev[1024];
     if (!a->content[0]) {

@@ -41,7 +41,9 @@ typedef struct {
     bool orders;               /* the order pipeline runs for the orders of partners with a
                                   customer and for web orders: map records them, "check"
                                   follows */
-    const orders_settings *approvals; /* asking approvers; NULL: nobody can be asked */
+    const orders_settings *approvals; /* asking approvers and telling web-order customers
+                                         (orders_notify_requester); NULL, or no mail_from:
+                                         nobody can be asked or told */
     const mailer_options *mail;       /* the SMTP server; NULL: mails cannot be sent */
     /* The outbox: a send that cannot write is tried again after send_backoff_ms, doubling
      * each time up to send_backoff_max_ms, send_attempts times in all; then the message is

@@ -271,6 +271,58 @@ static void sample_is_valid(void **state)
     assert_string_equal(c->admin_key_ref, want);
     assert_non_null(c->link_base);
     assert_non_null(c->smtp_url);
+    assert_string_equal(c->seller[CONFIG_SELLER_GLN], "4098765000010");
+    assert_non_null(c->seller[CONFIG_SELLER_NAME]);
+    config_free(c);
+}
+
+/* <seller>: the fields given are read, the others stay NULL; a minimal file has none; the
+ * schema refuses a GLN that is not 13 digits and an IBAN with spaces, naming the line. */
+static void seller_is_read_and_checked(void **state)
+{
+    fixture *fx = *state;
+    write_file(fx->file,
+               "<gateway xmlns=\"urn:edi-gateway:config:1\">"
+               "<data folder=\"/var/lib/gw\"/><partners folder=\"p\"/>"
+               "<seller name=\"Haustechnik Sued GmbH\" gln=\"4098765000010\" "
+               "vatId=\"DE123456789\" country=\"DE\" iban=\"DE02120300000000202051\" "
+               "contactEmail=\"a.schmidt@haustechnik-sued.example\"/></gateway>");
+    gateway_config *c = NULL;
+    char why[512] = "";
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_OK);
+    assert_string_equal(c->seller[CONFIG_SELLER_NAME], "Haustechnik Sued GmbH");
+    assert_string_equal(c->seller[CONFIG_SELLER_GLN], "4098765000010");
+    assert_string_equal(c->seller[CONFIG_SELLER_VAT_ID], "DE123456789");
+    assert_string_equal(c->seller[CONFIG_SELLER_IBAN], "DE02120300000000202051");
+    assert_string_equal(c->seller[CONFIG_SELLER_CONTACT_EMAIL],
+                        "a.schmidt@haustechnik-sued.example");
+    assert_null(c->seller[CONFIG_SELLER_STREET]);
+    assert_null(c->seller[CONFIG_SELLER_BIC]);
+    config_free(c);
+
+    static const char *const bad[] = { "gln=\"409876500001\"", "iban=\"DE02 1203 0000\"",
+                                        "country=\"Germany\"" };
+    for (size_t i = 0; i < 3; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "<gateway xmlns=\"urn:edi-gateway:config:1\">\n"
+                 "<data folder=\"/var/lib/gw\"/><partners folder=\"p\"/>\n"
+                 "<seller %s/></gateway>", bad[i]);
+        write_file(fx->file, text);
+        c = NULL;
+        doc_findings_free(&fx->f);
+        doc_findings_init(&fx->f);
+        assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_E_XML);
+        assert_null(c);
+        assert_true(fx->f.count >= 1);
+        assert_int_equal(fx->f.items[0].line, 3);
+    }
+
+    write_file(fx->file, "<gateway xmlns=\"urn:edi-gateway:config:1\">"
+                         "<data folder=\"/var/lib/gw\"/><partners folder=\"p\"/></gateway>");
+    assert_int_equal(config_load(fx->file, NULL, &c, &fx->f, why, sizeof why), EDI_OK);
+    for (size_t i = 0; i < CONFIG_SELLER_FIELDS; i++)
+        assert_null(c->seller[i]);
     config_free(c);
 }
 
@@ -295,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(missing_element_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(not_xml_and_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(sample_is_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(seller_is_read_and_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(config_path_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
