@@ -718,8 +718,10 @@ static void two_threads_claim_each_job_once(void **state)
     for (int k = 0; k < CONCURRENT_JOBS; k++)
         assert_int_equal(seen[k], 1);
     assert_int_equal(c[0].n + c[1].n, CONCURRENT_JOBS);
-    /* Both really took part. */
-    assert_true(c[0].n > 0 && c[1].n > 0);
+    /* How the jobs are shared is up to SQLite's busy handler, which is not fair: on a busy
+     * machine one thread may win every claim. What must hold is that no job was claimed
+     * twice or lost, checked above; the split is only reported. */
+    printf("# claims: %s %d, %s %d\n", c[0].name, c[0].n, c[1].name, c[1].n);
     int64_t waiting = -1, dead = -1;
     assert_int_equal(store_job_counts(fx->s, &waiting, &dead, why, sizeof why), EDI_OK);
     assert_int_equal(waiting, 0);
