@@ -620,6 +620,12 @@ edi_result edi_tokenizer_next(edi_tokenizer *t, edi_segment *seg, edi_findings *
         if (starts_with(t, t->pos, "UNA")) {
             set_defaults(t);
             t->state = ST_INTERCHANGE_START;
+        } else if (starts_with(t, t->pos, "UNB") && t->sc.repetition_active) {
+            /* A UNB after a missing UNZ starts a new interchange: as at the start of every
+             * interchange, the repetition separator only counts once its UNB says syntax 4
+             * (what we write back puts a UNA before it, and must read the same). */
+            t->sc.repetition_active = false;
+            build_class_table(t);
         }
     }
     if (t->state == ST_INTERCHANGE_START) {
