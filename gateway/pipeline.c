@@ -1048,6 +1048,39 @@ static edi_result build_answer(pipeline_ctx *p, const store_order *o, answer_out
     return r;
 }
 
+/* Why an order got no answer, in its events and its message's history. */
+static edi_result note_not_answered(pipeline_ctx *p, const store_order *o, const char *note,
+                                    char *why, size_t why_n)
+{
+    edi_result r = store_order_event_add(p->store, o->id, "not-answered", p->worker, note, why,
+                                         why_n);
+    if (r == EDI_OK)
+        r = store_history_add(p->store, o->message_id, "not-answered", p->worker, note, why,
+                              why_n);
+    return r;
+}
+
+/* An answer to order `o` as an outbound message (the converted bytes already in the content
+ * store as `content`) with its "send" job; *mid gets the message's id. */
+static edi_result queue_order_answer(pipeline_ctx *p, const store_order *o, const char *filename,
+                                     const char *content, size_t len, const char *format,
+                                     store_id *mid, char *why, size_t why_n)
+{
+    store_message out;
+    memset(&out, 0, sizeof out);
+    out.direction = STORE_OUT;
+    snprintf(out.partner, sizeof out.partner, "%s", o->partner);
+    snprintf(out.channel, sizeof out.channel, "dir");
+    snprintf(out.filename, sizeof out.filename, "%s", filename);
+    memcpy(out.content_id, content, CONTENT_ID_SIZE);
+    out.size = (int64_t)len;
+    snprintf(out.format, sizeof out.format, "%s", format);
+    snprintf(out.status, sizeof out.status, "%s", STORE_STATUS_QUEUED);
+    snprintf(out.reference, sizeof out.reference, "%.95s", o->number);
+    out.parent_id = o->message_id;
+    return store_message_insert(p->store, &out, "send", mid, why, why_n);
+}
+
 /* Record one built answer inside the step's transaction. */
 static edi_result record_answer(pipeline_ctx *p, const answer_out *a, char *why, size_t why_n)
 {
@@ -1062,26 +1095,10 @@ static edi_result record_answer(pipeline_ctx *p, const answer_out *a, char *why,
         return r;
     char ev[1024];
     if (!a->content[0]) {
-        r = store_order_event_add(p->store, o.id, "not-answered", p->worker, a->note, why, why_n);
-        if (r == EDI_OK)
-            r = store_history_add(p->store, o.message_id, "not-answered", p->worker, a->note,
-                                  why, why_n);
-        return r;
+        return note_not_answered(p, &o, a->note, why, why_n);
     }
-    store_message out;
-    memset(&out, 0, sizeof out);
-    out.direction = STORE_OUT;
-    snprintf(out.partner, sizeof out.partner, "%s", o.partner);
-    snprintf(out.channel, sizeof out.channel, "dir");
-    snprintf(out.filename, sizeof out.filename, "%s", a->filename);
-    memcpy(out.content_id, a->content, CONTENT_ID_SIZE);
-    out.size = (int64_t)a->len;
-    snprintf(out.format, sizeof out.format, "%s", a->format);
-    snprintf(out.status, sizeof out.status, "%s", STORE_STATUS_QUEUED);
-    snprintf(out.reference, sizeof out.reference, "%.95s", o.number);
-    out.parent_id = o.message_id;
     store_id mid = 0;
-    r = store_message_insert(p->store, &out, "send", &mid, why, why_n);
+    r = queue_order_answer(p, &o, a->filename, a->content, a->len, a->format, &mid, why, why_n);
     if (r == EDI_OK)
         r = store_order_set_response(p->store, o.id, mid, why, why_n);
     snprintf(ev, sizeof ev, "%s for order %.300s (%s) is message %" PRId64, a->format, o.number,
@@ -1235,28 +1252,10 @@ static edi_result record_document_answer(pipeline_ctx *p, const document_out *a,
     char ev[1024];
     if (!a->content[0]) {
         r = store_order_document_done(p->store, a->doc.id, 0, a->note, why, why_n);
-        if (r == EDI_OK)
-            r = store_order_event_add(p->store, o.id, "not-answered", p->worker, a->note, why,
-                                      why_n);
-        if (r == EDI_OK)
-            r = store_history_add(p->store, o.message_id, "not-answered", p->worker, a->note,
-                                  why, why_n);
-        return r;
+        return r == EDI_OK ? note_not_answered(p, &o, a->note, why, why_n) : r;
     }
-    store_message out;
-    memset(&out, 0, sizeof out);
-    out.direction = STORE_OUT;
-    snprintf(out.partner, sizeof out.partner, "%s", o.partner);
-    snprintf(out.channel, sizeof out.channel, "dir");
-    snprintf(out.filename, sizeof out.filename, "%s", a->filename);
-    memcpy(out.content_id, a->content, CONTENT_ID_SIZE);
-    out.size = (int64_t)a->len;
-    snprintf(out.format, sizeof out.format, "%s", a->format);
-    snprintf(out.status, sizeof out.status, "%s", STORE_STATUS_QUEUED);
-    snprintf(out.reference, sizeof out.reference, "%.95s", o.number);
-    out.parent_id = o.message_id;
     store_id mid = 0;
-    r = store_message_insert(p->store, &out, "send", &mid, why, why_n);
+    r = queue_order_answer(p, &o, a->filename, a->content, a->len, a->format, &mid, why, why_n);
     if (r == EDI_OK)
         r = store_order_document_done(p->store, a->doc.id, mid, "", why, why_n);
     snprintf(ev, sizeof ev, "%s %.200s for order %.300s is message %" PRId64, a->format,
