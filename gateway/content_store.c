@@ -1,5 +1,5 @@
 /* content_store.c: payloads as files named by their SHA-256 (content_store.h). A payload is
- * written to tmp/<pid>-<n>-<time> (O_EXCL, 0600), fsynced, renamed to ab/cd/<id> and the
+ * written to tmp/<pid>-<n>-<time> (O_EXCL, 0600), fsynced, renamed to ab/<id> and the
  * folder fsynced; only then is the id given out. Temp files of dead processes are removed at
  * open, so a crash between write and rename leaves nothing behind for long. */
 #include "content_store.h"
@@ -221,7 +221,7 @@ edi_result content_store_path(content_store *cs, const char *id, char *path, siz
 {
     if (!cs || !valid_id(id) || !path)
         return EDI_E_ARG;
-    int n = snprintf(path, path_n, "%s/%.2s/%.2s/%s", cs->dir, id, id + 2, id);
+    int n = snprintf(path, path_n, "%s/%.2s/%s", cs->dir, id, id);
     if (n < 0 || (size_t)n >= path_n)
         return EDI_E_ARG;
     return EDI_OK;
@@ -298,22 +298,18 @@ static void tmp_abort(tmp_file *t)
     t->md = NULL;
 }
 
-/* The payload's folders ab/ and ab/cd/, created durably; `shard` gets dir/ab/cd. */
+/* The payload's folder ab/ (the first two hex digits of its id), created durably; `shard`
+ * gets dir/ab. One level of 256 folders: two levels (65,536 folders) made nearly every new
+ * payload create folders of its own, and creating an inode costs more than the write. */
 static edi_result make_shard(content_store *cs, const char *id, char *shard, size_t shard_n,
                              char *why, size_t why_n)
 {
-    char first[4096];
-    int n1 = snprintf(first, sizeof first, "%s/%.2s", cs->dir, id);
-    int n2 = snprintf(shard, shard_n, "%s/%.2s/%.2s", cs->dir, id, id + 2);
-    if (n1 < 0 || (size_t)n1 >= sizeof first || n2 < 0 || (size_t)n2 >= shard_n) {
+    int n = snprintf(shard, shard_n, "%s/%.2s", cs->dir, id);
+    if (n < 0 || (size_t)n >= shard_n) {
         edi_say(why, why_n, "the content store folder name %s is too long", cs->dir);
         return EDI_E_IO;
     }
-    if (mkdir_durable(first, cs->dir) != 0) {
-        edi_say(why, why_n, "cannot create the folder %s: %s", first, strerror(errno));
-        return EDI_E_IO;
-    }
-    if (mkdir_durable(shard, first) != 0) {
+    if (mkdir_durable(shard, cs->dir) != 0) {
         edi_say(why, why_n, "cannot create the folder %s: %s", shard, strerror(errno));
         return EDI_E_IO;
     }
@@ -397,7 +393,7 @@ edi_result content_store_put(content_store *cs, const void *data, size_t len,
     }
     char known[CONTENT_ID_SIZE], shard[4096], target[4096 + 80];
     hex_digest(md, known);
-    snprintf(shard, sizeof shard, "%s/%.2s/%.2s", cs->dir, known, known + 2);
+    snprintf(shard, sizeof shard, "%s/%.2s", cs->dir, known);
     snprintf(target, sizeof target, "%s/%s", shard, known);
     if (already_stored(target, len)) {
         if (fsync_dir(shard) != 0) {

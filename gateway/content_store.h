@@ -16,7 +16,7 @@
 typedef struct content_store content_store;
 
 /* The store in folder `dir`, created (mode 0700, with its tmp/ folder) when missing. Files
- * live at dir/ab/cd/<id>. Temp files a crash left behind are removed. NULL with a sentence
+ * live at dir/ab/<id>. Temp files a crash left behind are removed. NULL with a sentence
  * in `why` when the folder cannot be made or written. Free with content_store_close. One
  * content store may be shared by threads: every call is independent. */
 content_store *content_store_open(const char *dir, char *why, size_t why_n);

@@ -51,6 +51,7 @@ struct gw {
     mapping_ctx *loader;
     partner_set *partners;
     http_server *http;
+    store_write_gate *gate;    /* every handle below takes turns at writing through it */
     store *http_store;         /* the HTTP threads' handle, under http_lock */
     pthread_mutex_t http_lock;
     atomic_bool stop;
@@ -114,6 +115,22 @@ static void signal_work(gw *g)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* A handle on the database for one thread, taking turns at writing with the others.
+ * Workers' handles are relaxed (store_set_durability): a step lost with the power runs
+ * again; what leaves the gateway is committed durably by the step that sends it. */
+static store *open_store(gw *g, store_durability d, char *why, size_t why_n)
+{
+    store *s = store_open_sqlite(g->cfg->database, why, why_n);
+    if (!s)
+        return NULL;
+    store_use_write_gate(s, g->gate);
+    if (store_set_durability(s, d, why, why_n) != EDI_OK) {
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* ---- workers ------------------------------------------------------------------------- */
 
 static void *work(void *arg)
@@ -122,7 +139,7 @@ static void *work(void *arg)
     gw *g = w->g;
     char why[640] = "", name[64];
     snprintf(name, sizeof name, "worker-%ld-%u", (long)getpid(), w->index);
-    store *s = store_open_sqlite(g->cfg->database, why, sizeof why);
+    store *s = open_store(g, STORE_RELAXED, why, sizeof why);
     convert_engine *e = s ? convert_engine_new(g->cfg->formats_dir, g->cfg->xslt_dir, why,
                                                sizeof why)
                           : NULL;
@@ -161,7 +178,7 @@ static void *poll_inboxes(void *arg)
     worker *w = arg;
     gw *g = w->g;
     char why[640] = "";
-    store *s = store_open_sqlite(g->cfg->database, why, sizeof why);
+    store *s = open_store(g, STORE_DURABLE, why, sizeof why);
     if (!s) {
         say("the inbox poller cannot start: %s", why);
         w->status = 1;
@@ -218,7 +235,7 @@ static void *tick_approvals(void *arg)
     gw *g = w->g;
     char why[640] = "", name[64];
     snprintf(name, sizeof name, "approvals-%ld", (long)getpid());
-    store *s = store_open_sqlite(g->cfg->database, why, sizeof why);
+    store *s = open_store(g, STORE_RELAXED, why, sizeof why);
     if (!s) {
         say("the approval poller cannot start: %s", why);
         w->status = 1;
@@ -379,6 +396,7 @@ static void release(gw *g)
     OPENSSL_cleanse(g->admin_key, sizeof g->admin_key);
     http_server_free(g->http);
     store_close(g->http_store);
+    store_write_gate_free(g->gate);
     free(g->workers);
     partner_set_free(g->partners);
     mapping_free(g->loader);
@@ -418,7 +436,12 @@ int daemon_serve(const gateway_config *cfg)
         release(&g);
         return 2;
     }
-    if (!(g.http_store = store_open_sqlite(cfg->database, why, sizeof why))) {
+    if (!(g.gate = store_write_gate_new())) {
+        say("out of memory");
+        release(&g);
+        return 2;
+    }
+    if (!(g.http_store = open_store(&g, STORE_DURABLE, why, sizeof why))) {
         say("the database %s cannot be used: %s", cfg->database, why);
         release(&g);
         return 2;

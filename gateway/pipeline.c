@@ -71,11 +71,15 @@ static edi_result record(pipeline_ctx *p, const store_job *j, const outcome *o, 
     return r;
 }
 
-/* Begin, record, commit; roll back on any error. */
-static edi_result finish(pipeline_ctx *p, const store_job *j, const outcome *o, const char *event,
-                         const char *detail, char *why, size_t why_n)
+/* Begin, record, commit; roll back on any error. `durable`: the commit is on disk before
+ * this returns, whatever the handle's durability (store_begin_durable), for a step that
+ * sent something out: after a power loss, it must not run again and send it twice. */
+static edi_result finish_step(pipeline_ctx *p, const store_job *j, const outcome *o,
+                              const char *event, const char *detail, bool durable, char *why,
+                              size_t why_n)
 {
-    edi_result r = store_begin(p->store, why, why_n);
+    edi_result r = durable ? store_begin_durable(p->store, why, why_n)
+                           : store_begin(p->store, why, why_n);
     if (r == EDI_OK)
         r = record(p, j, o, event, detail, why, why_n);
     if (r == EDI_OK)
@@ -83,6 +87,12 @@ static edi_result finish(pipeline_ctx *p, const store_job *j, const outcome *o, 
     else
         store_rollback(p->store);
     return r;
+}
+
+static edi_result finish(pipeline_ctx *p, const store_job *j, const outcome *o, const char *event,
+                         const char *detail, char *why, size_t why_n)
+{
+    return finish_step(p, j, o, event, detail, false, why, why_n);
 }
 
 static void fail(outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -775,7 +785,7 @@ static edi_result step_send(pipeline_ctx *p, const store_job *j, char *why, size
     }
     edi_buf_free(&raw);
     bool sent = o.status && !strcmp(o.status, STORE_STATUS_SENT);
-    r = finish(p, j, &o, sent ? "sent" : NULL, detail, why, why_n);
+    r = finish_step(p, j, &o, sent ? "sent" : NULL, detail, sent, why, why_n);
     if (r != EDI_OK && r != EDI_E_CONFLICT)
         return give_back(p, j, r, why);
     return r;
@@ -1345,7 +1355,7 @@ static edi_result step_mail(pipeline_ctx *p, const store_job *j, char *why, size
     }
     edi_buf_free(&raw);
     bool sent = o.status && !strcmp(o.status, STORE_STATUS_SENT);
-    r = finish(p, j, &o, sent ? "sent" : NULL, detail, why, why_n);
+    r = finish_step(p, j, &o, sent ? "sent" : NULL, detail, sent, why, why_n);
     if (r != EDI_OK && r != EDI_E_CONFLICT)
         return give_back(p, j, r, why);
     return r;

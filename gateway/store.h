@@ -45,6 +45,35 @@ edi_result store_begin(store *s, char *why, size_t why_n);
 edi_result store_commit(store *s, char *why, size_t why_n);
 void store_rollback(store *s);
 
+/* How a handle's commits reach the disk.
+ *   STORE_DURABLE (what store_open gives): a commit is on disk when it returns, so it
+ *     survives a power loss. For every handle that tells the outside world something
+ *     (an inbox file moved away, an HTTP answer, a command's output).
+ *   STORE_RELAXED: a commit survives a crash of the process (kill -9), but the last ones
+ *     may be lost with the machine's power; the database is then as it was a moment
+ *     earlier, never damaged. For the pipeline's workers: a lost step's job is still
+ *     waiting and the step runs again (every step is idempotent). Before anything leaves
+ *     the gateway such a handle uses store_begin_durable.
+ * Only between transactions; EDI_E_ARG inside one. */
+typedef enum { STORE_DURABLE = 0, STORE_RELAXED } store_durability;
+edi_result store_set_durability(store *s, store_durability d, char *why, size_t why_n);
+
+/* store_begin for a transaction whose commit is on disk when store_commit returns, and
+ * with it every commit before it, whatever the handle's durability. */
+edi_result store_begin_durable(store *s, char *why, size_t why_n);
+
+/* A lock of the process that its store handles on one database take for the length of a
+ * write transaction: a thread waiting to write wakes as soon as the one before it commits,
+ * where SQLite's busy handler would poll with growing sleeps (other processes, such as a
+ * command run by hand, still meet that). Made and freed by the owner of the handles, after
+ * the last handle using it is closed. NULL when out of memory. */
+typedef struct store_write_gate store_write_gate;
+store_write_gate *store_write_gate_new(void);
+void store_write_gate_free(store_write_gate *g);
+/* Handle `s` takes gate `g` (NULL: none) from its next transaction on. Use one thread per
+ * handle and at most one open transaction per thread, or threads wait for each other. */
+void store_use_write_gate(store *s, store_write_gate *g);
+
 /* ---- messages ---------------------------------------------------------------------- */
 
 typedef enum { STORE_IN = 0, STORE_OUT = 1 } store_direction;

@@ -1,12 +1,14 @@
 /* store_sqlite.c: the SQLite backend of store.h. One handle is one connection in WAL mode
- * with synchronous=FULL (a commit is on disk before it returns), foreign keys on and a busy
- * timeout, so that threads and processes share the database. Every statement is prepared
- * once per handle from a constant text; values are always bound. A function runs in its
- * own BEGIN IMMEDIATE transaction, or inside a savepoint of the caller's transaction, so
- * that it is all or nothing either way. */
+ * with synchronous=FULL (a commit is on disk before it returns; NORMAL for a relaxed handle,
+ * store_set_durability), foreign keys on and a busy timeout, so that threads and processes
+ * share the database; handles of one process may also take turns through a write gate.
+ * Every statement is prepared once per handle from a constant text; values are always
+ * bound. A function runs in its own BEGIN IMMEDIATE transaction, or inside a savepoint of
+ * the caller's transaction, so that it is all or nothing either way. */
 #include "store.h"
 #include "store_sqlite_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +345,14 @@ struct store {
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *list[LIST_VARIANTS];
     sqlite3_stmt *extra[STORE_SQLITE_EXTRA_SLOTS]; /* other modules' (store_sqlite_internal.h) */
+    store_durability durability;
+    bool durable_once;         /* store_begin_durable switched a relaxed handle to FULL */
+    store_write_gate *gate;    /* borrowed; NULL: none */
+    bool gated;                /* this handle holds the gate */
+};
+
+struct store_write_gate {
+    pthread_mutex_t lock;
 };
 
 int64_t store_now_ms(void)
@@ -448,17 +458,106 @@ static void column_field(sqlite3_stmt *st, int i, char *field, size_t size)
 
 /* ---- transactions ------------------------------------------------------------------ */
 
-edi_result store_begin(store *s, char *why, size_t why_n)
+/* The gate is taken before BEGIN IMMEDIATE and given back when the transaction ends. A
+ * transaction that SQLite ended by itself (an I/O error) keeps it until this handle's next
+ * commit or rollback: the handle's thread goes on using it. */
+static void gate_enter(store *s)
+{
+    if (s->gate && !s->gated) {
+        pthread_mutex_lock(&s->gate->lock);
+        s->gated = true;
+    }
+}
+
+/* After a transaction ended: the gate back, and a relaxed handle relaxed again. */
+static void transaction_ended(store *s)
+{
+    if (s->durable_once) {
+        s->durable_once = false;
+        sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    }
+    if (s->gated) {
+        s->gated = false;
+        pthread_mutex_unlock(&s->gate->lock);
+    }
+}
+
+static edi_result begin_immediate(store *s, char *why, size_t why_n)
+{
+    gate_enter(s);
+    edi_result r = exec_stmt(s, ST_BEGIN, "starting a transaction", why, why_n);
+    if (r != EDI_OK)
+        transaction_ended(s);
+    return r;
+}
+
+static edi_result check_no_transaction(store *s, const char *who, char *why, size_t why_n)
 {
     if (!s) {
-        edi_say(why, why_n, "store_begin needs a store");
+        edi_say(why, why_n, "%s needs a store", who);
         return EDI_E_ARG;
     }
     if (!sqlite3_get_autocommit(s->db)) {
         edi_say(why, why_n, "a transaction is already open on this store handle");
         return EDI_E_ARG;
     }
-    return exec_stmt(s, ST_BEGIN, "starting a transaction", why, why_n);
+    return EDI_OK;
+}
+
+edi_result store_begin(store *s, char *why, size_t why_n)
+{
+    edi_result r = check_no_transaction(s, "store_begin", why, why_n);
+    return r != EDI_OK ? r : begin_immediate(s, why, why_n);
+}
+
+edi_result store_begin_durable(store *s, char *why, size_t why_n)
+{
+    edi_result r = check_no_transaction(s, "store_begin_durable", why, why_n);
+    if (r != EDI_OK)
+        return r;
+    if (s->durability == STORE_RELAXED) {
+        if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK)
+            return db_fail(s, "asking for a durable commit", why, why_n);
+        s->durable_once = true;
+    }
+    return begin_immediate(s, why, why_n);
+}
+
+edi_result store_set_durability(store *s, store_durability d, char *why, size_t why_n)
+{
+    edi_result r = check_no_transaction(s, "store_set_durability", why, why_n);
+    if (r != EDI_OK)
+        return r;
+    if (sqlite3_exec(s->db, d == STORE_RELAXED ? "PRAGMA synchronous = NORMAL"
+                                               : "PRAGMA synchronous = FULL",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(s, "setting how commits reach the disk", why, why_n);
+    s->durability = d;
+    return EDI_OK;
+}
+
+store_write_gate *store_write_gate_new(void)
+{
+    store_write_gate *g = calloc(1, sizeof *g);
+    if (g && pthread_mutex_init(&g->lock, NULL) != 0) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void store_write_gate_free(store_write_gate *g)
+{
+    if (!g)
+        return;
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+void store_use_write_gate(store *s, store_write_gate *g)
+{
+    if (s && !s->gated)
+        s->gate = g;
 }
 
 edi_result store_commit(store *s, char *why, size_t why_n)
@@ -468,6 +567,7 @@ edi_result store_commit(store *s, char *why, size_t why_n)
         return EDI_E_ARG;
     }
     if (sqlite3_get_autocommit(s->db)) {
+        transaction_ended(s);
         edi_say(why, why_n, "no transaction is open on this store handle (it was not begun, "
                 "or an error rolled it back)");
         return EDI_E_ARG;
@@ -475,14 +575,18 @@ edi_result store_commit(store *s, char *why, size_t why_n)
     edi_result r = exec_stmt(s, ST_COMMIT, "committing", why, why_n);
     if (r != EDI_OK)
         store_rollback(s);
+    else
+        transaction_ended(s);
     return r;
 }
 
 void store_rollback(store *s)
 {
-    if (!s || sqlite3_get_autocommit(s->db))
+    if (!s)
         return;
-    exec_stmt(s, ST_ROLLBACK, "rolling back", NULL, 0);
+    if (!sqlite3_get_autocommit(s->db))
+        exec_stmt(s, ST_ROLLBACK, "rolling back", NULL, 0);
+    transaction_ended(s);
 }
 
 /* Every writing function below is wrapped in op_begin/op_end: its own BEGIN IMMEDIATE
@@ -490,7 +594,9 @@ void store_rollback(store *s)
 static edi_result op_begin(store *s, bool *own, char *why, size_t why_n)
 {
     *own = sqlite3_get_autocommit(s->db) != 0;
-    return exec_stmt(s, *own ? ST_BEGIN : ST_SAVEPOINT, "starting a transaction", why, why_n);
+    if (*own)
+        return begin_immediate(s, why, why_n);
+    return exec_stmt(s, ST_SAVEPOINT, "starting a transaction", why, why_n);
 }
 
 static edi_result op_end(store *s, bool own, edi_result r, char *why, size_t why_n)
@@ -712,6 +818,7 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    store_rollback(s);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < LIST_VARIANTS; i++)

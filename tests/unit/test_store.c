@@ -3,8 +3,10 @@
  * event and its first job are one transaction; updates and filtered listings; the history
  * cannot be changed even with raw SQL; the job queue (kinds, done with a next job, retry with
  * backoff, dead after the last attempt, an expired lease taken over and the old worker's
- * done refused); two threads with two handles claim 1,000 jobs, each exactly once; and a
- * process killed before or after its commit leaves all or nothing. */
+ * done refused); two threads with two handles claim 1,000 jobs, each exactly once, also as
+ * the daemon runs them (relaxed commits, a write gate); a relaxed handle's durable
+ * transaction; the gate given back however a transaction ends; and a process killed before
+ * or after its commit leaves all or nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_sqlite_internal.h"
 
 typedef struct {
     char dir[256];
@@ -636,6 +639,7 @@ typedef struct {
     const char *db;
     const char *name;
     pthread_barrier_t *start;
+    store_write_gate *gate; /* NULL: SQLite's busy handler alone */
     store_id *got;       /* message ids this worker claimed */
     int n;
     int errors;
@@ -646,6 +650,14 @@ static void *claim_all(void *arg)
 {
     claimer *c = arg;
     store *s = store_open_sqlite(c->db, c->why, sizeof c->why);
+    if (s && c->gate) {
+        /* As the daemon's workers: relaxed commits, taking turns through the gate. */
+        store_use_write_gate(s, c->gate);
+        if (store_set_durability(s, STORE_RELAXED, c->why, sizeof c->why) != EDI_OK) {
+            store_close(s);
+            s = NULL;
+        }
+    }
     if (!s) {
         c->errors++;
         pthread_barrier_wait(c->start);
@@ -674,9 +686,8 @@ static void *claim_all(void *arg)
     return NULL;
 }
 
-static void two_threads_claim_each_job_once(void **state)
+static void claim_with_two_threads(fixture *fx, store_write_gate *gate)
 {
-    fixture *fx = *state;
     char why[512] = "";
     store_id first = 0, last = 0;
     assert_int_equal(store_begin(fx->s, why, sizeof why), EDI_OK);
@@ -692,8 +703,8 @@ static void two_threads_claim_each_job_once(void **state)
 
     pthread_barrier_t start;
     assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
-    claimer c[2] = {{.db = fx->db, .name = "thread-1", .start = &start},
-                    {.db = fx->db, .name = "thread-2", .start = &start}};
+    claimer c[2] = {{.db = fx->db, .name = "thread-1", .start = &start, .gate = gate},
+                    {.db = fx->db, .name = "thread-2", .start = &start, .gate = gate}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++) {
         c[i].got = calloc(CONCURRENT_JOBS + 1, sizeof *c[i].got);
@@ -728,6 +739,94 @@ static void two_threads_claim_each_job_once(void **state)
     free(seen);
     free(c[0].got);
     free(c[1].got);
+}
+
+static void two_threads_claim_each_job_once(void **state)
+{
+    claim_with_two_threads(*state, NULL);
+}
+
+/* The daemon's set-up: relaxed handles that take turns through one write gate. */
+static void gated_relaxed_threads_claim_each_job_once(void **state)
+{
+    store_write_gate *gate = store_write_gate_new();
+    assert_non_null(gate);
+    claim_with_two_threads(*state, gate);
+    store_write_gate_free(gate);
+}
+
+static int synchronous_of(store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(store_sqlite_db(s), "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* FULL (2) by default; NORMAL (1) when relaxed, FULL again for one durable transaction,
+ * whether it commits or rolls back; never switched inside a transaction. */
+static void durability_per_handle_and_transaction(void **state)
+{
+    fixture *fx = *state;
+    char why[512] = "";
+    assert_int_equal(synchronous_of(fx->s), 2);
+    assert_int_equal(store_set_durability(fx->s, STORE_RELAXED, why, sizeof why), EDI_OK);
+    assert_int_equal(synchronous_of(fx->s), 1);
+    assert_int_equal(store_begin_durable(fx->s, why, sizeof why), EDI_OK);
+    assert_int_equal(synchronous_of(fx->s), 2);
+    assert_int_equal(store_set_durability(fx->s, STORE_DURABLE, why, sizeof why), EDI_E_ARG);
+    assert_non_null(strstr(why, "already open"));
+    store_message m = message(STORE_IN, "acme", "PO");
+    store_id id = 0;
+    assert_int_equal(store_message_insert(fx->s, &m, "identify", &id, why, sizeof why), EDI_OK);
+    assert_int_equal(store_commit(fx->s, why, sizeof why), EDI_OK);
+    assert_int_equal(synchronous_of(fx->s), 1);
+    assert_int_equal(store_begin_durable(fx->s, why, sizeof why), EDI_OK);
+    store_rollback(fx->s);
+    assert_int_equal(synchronous_of(fx->s), 1);
+    assert_int_equal(store_begin(fx->s, why, sizeof why), EDI_OK);
+    assert_int_equal(synchronous_of(fx->s), 1);
+    store_rollback(fx->s);
+    assert_int_equal(store_set_durability(fx->s, STORE_DURABLE, why, sizeof why), EDI_OK);
+    assert_int_equal(synchronous_of(fx->s), 2);
+    assert_int_equal(raw_int(fx->db, "SELECT COUNT(*) FROM message"), 1);
+}
+
+/* The gate is given back however a transaction ends: commit, rollback, a commit without a
+ * transaction, and a handle closed in the middle of one. A gate kept by mistake would block
+ * the next begin on another handle for ever: the alarm turns that into a failure. */
+static void write_gate_given_back(void **state)
+{
+    fixture *fx = *state;
+    char why[512] = "";
+    store_write_gate *gate = store_write_gate_new();
+    assert_non_null(gate);
+    store *a = store_open_sqlite(fx->db, why, sizeof why);
+    store *b = store_open_sqlite(fx->db, why, sizeof why);
+    assert_non_null(a);
+    assert_non_null(b);
+    store_use_write_gate(a, gate);
+    store_use_write_gate(b, gate);
+    alarm(20);
+    assert_int_equal(store_begin(a, why, sizeof why), EDI_OK);
+    assert_int_equal(store_commit(a, why, sizeof why), EDI_OK);
+    assert_int_equal(store_begin(b, why, sizeof why), EDI_OK);
+    store_rollback(b);
+    assert_int_equal(store_commit(a, why, sizeof why), EDI_E_ARG);
+    store_message m = message(STORE_IN, "acme", "PO");
+    store_id id = 0;
+    assert_int_equal(store_message_insert(b, &m, "identify", &id, why, sizeof why), EDI_OK);
+    assert_int_equal(store_begin(a, why, sizeof why), EDI_OK);
+    store_close(a);
+    assert_int_equal(store_begin(b, why, sizeof why), EDI_OK);
+    assert_int_equal(store_commit(b, why, sizeof why), EDI_OK);
+    alarm(0);
+    store_close(b);
+    store_write_gate_free(gate);
+    assert_int_equal(raw_int(fx->db, "SELECT COUNT(*) FROM message"), 1);
 }
 
 /* ---- crash safety ------------------------------------------------------------------ */
@@ -823,6 +922,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(retry_backoff_then_dead, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_lease_taken_over, setup, teardown),
         cmocka_unit_test_setup_teardown(two_threads_claim_each_job_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(gated_relaxed_threads_claim_each_job_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(durability_per_handle_and_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_gate_given_back, setup, teardown),
         cmocka_unit_test_setup_teardown(killed_before_commit_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(killed_after_commit_keeps_all, setup, teardown),
     };
