@@ -373,11 +373,24 @@ static void read_answers(partner *p, xmlNodePtr answers, const partner_edifact *
     }
 }
 
-static void read_channel(partner *p, xmlNodePtr channel, const char *base, checker *c)
+static void read_sftp(partner *p, xmlNodePtr sftp, const char *base, checker *c)
 {
-    xmlNodePtr dir = child(channel, "directory");
-    if (!dir)
-        return;
+    (void)base;
+    (void)c;
+    p->channel = PARTNER_CHANNEL_SFTP;
+    copy_value(child(sftp, "host"), NULL, p->sftp.host, sizeof p->sftp.host);
+}
+
+static void read_email(partner *p, xmlNodePtr email, const char *base, checker *c)
+{
+    (void)base;
+    (void)c;
+    p->channel = PARTNER_CHANNEL_EMAIL;
+    copy_value(child(email, "address"), NULL, p->email.address, sizeof p->email.address);
+}
+
+static void read_directory(partner *p, xmlNodePtr dir, const char *base, checker *c)
+{
     p->channel = PARTNER_CHANNEL_DIRECTORY;
     xmlNodePtr box[2] = { child(dir, "inbox"), child(dir, "outbox") };
     char *dst[2] = { p->inbox, p->outbox };
@@ -398,6 +411,17 @@ static void read_channel(partner *p, xmlNodePtr channel, const char *base, check
     else if (p->inbox[0] && !strcmp(p->inbox, p->outbox))
         check_error(c, "PARTNER-CHECK", box[1], "the outbox is the inbox (%s): the gateway would "
                     "read its own answers as documents from the partner", p->inbox);
+}
+
+static void read_channel(partner *p, xmlNodePtr channel, const char *base, checker *c)
+{
+    xmlNodePtr n;
+    if ((n = child(channel, "directory")))
+        read_directory(p, n, base, c);
+    else if ((n = child(channel, "sftp")))
+        read_sftp(p, n, base, c);
+    else if ((n = child(channel, "email")))
+        read_email(p, n, base, c);
 }
 
 static void read_approval(partner *p, xmlNodePtr approval, checker *c)

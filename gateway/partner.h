@@ -75,7 +75,19 @@ typedef enum {
 typedef enum {
     PARTNER_CHANNEL_NONE = 0,  /* no channel of its own */
     PARTNER_CHANNEL_DIRECTORY, /* files: inbox (may be ""), outbox (may be "") */
+    PARTNER_CHANNEL_SFTP,      /* the partner's SFTP server: partner.sftp */
+    PARTNER_CHANNEL_EMAIL,     /* mails: partner.email */
 } partner_channel;
+
+/* <channel><sftp>: the partner's SFTP server. */
+typedef struct {
+    char host[256];
+} partner_sftp;
+
+/* <channel><email>: the partner's mail settings. */
+typedef struct {
+    char address[321];         /* the partner's address */
+} partner_email;
 
 /* Whether the partner's orders wait for the customer's approver. */
 typedef enum {
@@ -152,6 +164,8 @@ typedef struct {
     partner_channel channel;
     char inbox[PARTNER_PATH_MAX];   /* where its files are picked up; relative paths in the */
     char outbox[PARTNER_PATH_MAX];  /* profile are resolved against the profile's folder */
+    partner_sftp sftp;              /* PARTNER_CHANNEL_SFTP */
+    partner_email email;            /* PARTNER_CHANNEL_EMAIL */
     partner_approval approval;
     char approval_amount[DECIMAL_TEXT_MAX]; /* PARTNER_APPROVAL_ABOVE: "25000.00" */
     char approval_currency[4];              /* PARTNER_APPROVAL_ABOVE: ISO 4217 */

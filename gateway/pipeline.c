@@ -41,6 +41,20 @@ typedef struct {
     const char *reference;
 } outcome;
 
+/* The channel an outbound message to partner `id` goes through, as messages name it. */
+static const char *outbound_channel(const pipeline_ctx *p, const char *id)
+{
+    const partner *who = partner_set_by_id(p->partners, id);
+    switch (who ? who->channel : PARTNER_CHANNEL_DIRECTORY) {
+    case PARTNER_CHANNEL_SFTP:
+        return "sftp";
+    case PARTNER_CHANNEL_EMAIL:
+        return "email";
+    default:
+        return "dir";
+    }
+}
+
 /* Give the job back after a failure that is not the message's fault. */
 static edi_result give_back(pipeline_ctx *p, const store_job *j, edi_result r, const char *what)
 {
@@ -466,7 +480,7 @@ static edi_result step_contrl(pipeline_ctx *p, const store_job *j, char *why, si
             memset(&out, 0, sizeof out);
             out.direction = STORE_OUT;
             snprintf(out.partner, sizeof out.partner, "%s", m.partner);
-            snprintf(out.channel, sizeof out.channel, "dir");
+            snprintf(out.channel, sizeof out.channel, "%s", outbound_channel(p, m.partner));
             if (c.n == 1)
                 snprintf(out.filename, sizeof out.filename, "CONTRL-%" PRId64 ".edi", m.id);
             else
@@ -723,8 +737,11 @@ int64_t pipeline_send_backoff(int attempt, int64_t first, int64_t max)
 
 /* The outbox could not be written (`sentence`): the job runs again after the backoff, or,
  * after the last try, the message is dead, its reason and history saying why and what to do. */
+/* A temporary failure to deliver: the job comes back after a backoff, and after the last
+ * try the message is dead with a sentence saying where it could not go and what to do. */
 static edi_result send_retry(pipeline_ctx *p, const store_job *j, const store_message *m,
-                             const partner *who, const char *sentence, char *why, size_t why_n)
+                             const partner *who, const char *where, const char *fix,
+                             const char *sentence, char *why, size_t why_n)
 {
     int max = p->send_attempts > 0 ? p->send_attempts : PIPELINE_SEND_ATTEMPTS;
     int tries = j->attempts + 1; /* the claims before this one, and this one */
@@ -732,13 +749,12 @@ static edi_result send_retry(pipeline_ctx *p, const store_job *j, const store_me
     int64_t pause = pipeline_send_backoff(tries, p->send_backoff_ms, p->send_backoff_max_ms);
     char reason[1024];
     if (last)
-        snprintf(reason, sizeof reason, "The outbox of partner %.60s (%.200s) could not be "
-                 "written in %d tries: %.200s. Make the folder writable (or correct <outbox> in "
-                 "the partner's profile), then send it again with `gateway resend %" PRId64 "`.",
-                 who->id, who->outbox, tries, sentence, m->id);
+        snprintf(reason, sizeof reason, "The message could not be delivered to partner %.60s "
+                 "(%.200s) in %d tries: %.200s. %.200s, then send it again with `gateway "
+                 "resend %" PRId64 "`.", who->id, where, tries, sentence, fix, m->id);
     else
-        snprintf(reason, sizeof reason, "the outbox %.300s cannot be written: %.300s",
-                 who->outbox, sentence);
+        snprintf(reason, sizeof reason, "%.300s cannot take the message now: %.300s", where,
+                 sentence);
     edi_result r = store_begin(p->store, why, why_n);
     if (r == EDI_OK)
         r = store_job_retry(p->store, j, pause, max, reason, why, why_n);
@@ -749,6 +765,60 @@ static edi_result send_retry(pipeline_ctx *p, const store_job *j, const store_me
         return store_commit(p->store, why, why_n);
     store_rollback(p->store);
     return r;
+}
+
+/* Delivering one outbound message through the partner's channel. Each channel's function
+ * names where it delivers (`where`, also when it fails) and what fixes a failure that
+ * lasts (`fix`, a sentence without its full stop), and returns EDI_OK with `detail`
+ * for the history when the message went out, EDI_E_ARG with `sentence` when it can never
+ * go out as it is (a person must act), anything else with `sentence` for a failure that
+ * may pass (the send is tried again later). */
+typedef struct {
+    char where[512];
+    char fix[256];
+    char detail[1024];
+    char sentence[640];
+} delivery;
+
+static edi_result deliver_directory(const partner *who, const store_message *m,
+                                    const edi_buf *raw, delivery *d)
+{
+    snprintf(d->where, sizeof d->where, "the outbox %.480s", who->outbox);
+    snprintf(d->fix, sizeof d->fix, "Make the folder writable (or correct <outbox> in the "
+             "partner's profile)");
+    if (!who->outbox[0]) {
+        snprintf(d->sentence, sizeof d->sentence, "Partner %s has no outbox folder "
+                 "(<channel><directory><outbox> in %s); add one and resend the message.",
+                 who->id, who->file);
+        return EDI_E_ARG;
+    }
+    char path[1024] = "", sentence[512] = "";
+    edi_result r = channel_dir_write(who->outbox, m->filename, raw->p, raw->len, path,
+                                     sizeof path, sentence, sizeof sentence);
+    if (r == EDI_E_ARG)
+        snprintf(d->sentence, sizeof d->sentence, "The file name \"%s\" cannot be written: %s",
+                 m->filename, sentence);
+    else if (r != EDI_OK)
+        snprintf(d->sentence, sizeof d->sentence, "%s", sentence);
+    else
+        snprintf(d->detail, sizeof d->detail, "written to %.900s (%zu bytes)", path, raw->len);
+    return r;
+}
+
+static edi_result deliver(pipeline_ctx *p, const partner *who, const store_message *m,
+                          const edi_buf *raw, delivery *d)
+{
+    (void)p;
+    switch (who->channel) {
+    case PARTNER_CHANNEL_DIRECTORY:
+        return deliver_directory(who, m, raw, d);
+    case PARTNER_CHANNEL_NONE:
+    default:
+        snprintf(d->where, sizeof d->where, "no channel");
+        snprintf(d->sentence, sizeof d->sentence, "Partner %s has no channel to send through "
+                 "(<channel> in %s); add one and resend the message.", who->id, who->file);
+        return EDI_E_ARG;
+    }
 }
 
 static edi_result step_send(pipeline_ctx *p, const store_job *j, char *why, size_t why_n)
@@ -762,30 +832,24 @@ static edi_result step_send(pipeline_ctx *p, const store_job *j, char *why, size
     }
     const partner *who = partner_set_by_id(p->partners, m.partner);
     outcome o = { 0 };
-    char detail[1024] = "", path[1024] = "";
+    delivery d = { .where = "", .fix = "", .detail = "", .sentence = "" };
     if (!who) {
         fail(&o, "No partner profile has the id \"%s\" any more; restore the profile and "
                  "resend the message.", m.partner);
-    } else if (!who->outbox[0]) {
-        fail(&o, "Partner %s has no outbox folder (<channel><directory><outbox> in %s); add "
-                 "one and resend the message.", who->id, who->file);
     } else {
-        char sentence[512];
-        r = channel_dir_write(who->outbox, m.filename, raw.p, raw.len, path, sizeof path,
-                              sentence, sizeof sentence);
+        r = deliver(p, who, &m, &raw, &d);
         if (r == EDI_E_ARG) {
-            fail(&o, "The file name \"%s\" cannot be written: %s", m.filename, sentence);
+            fail(&o, "%s", d.sentence);
         } else if (r != EDI_OK) {
             edi_buf_free(&raw);
-            return send_retry(p, j, &m, who, sentence, why, why_n);
+            return send_retry(p, j, &m, who, d.where, d.fix, d.sentence, why, why_n);
         } else {
             o.status = STORE_STATUS_SENT;
-            snprintf(detail, sizeof detail, "written to %.900s (%zu bytes)", path, raw.len);
         }
     }
     edi_buf_free(&raw);
     bool sent = o.status && !strcmp(o.status, STORE_STATUS_SENT);
-    r = finish_step(p, j, &o, sent ? "sent" : NULL, detail, sent, why, why_n);
+    r = finish_step(p, j, &o, sent ? "sent" : NULL, d.detail, sent, why, why_n);
     if (r != EDI_OK && r != EDI_E_CONFLICT)
         return give_back(p, j, r, why);
     return r;
@@ -1080,7 +1144,7 @@ static edi_result queue_order_answer(pipeline_ctx *p, const store_order *o, cons
     memset(&out, 0, sizeof out);
     out.direction = STORE_OUT;
     snprintf(out.partner, sizeof out.partner, "%s", o->partner);
-    snprintf(out.channel, sizeof out.channel, "dir");
+    snprintf(out.channel, sizeof out.channel, "%s", outbound_channel(p, o->partner));
     snprintf(out.filename, sizeof out.filename, "%s", filename);
     memcpy(out.content_id, content, CONTENT_ID_SIZE);
     out.size = (int64_t)len;

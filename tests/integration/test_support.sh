@@ -60,7 +60,7 @@ like "$(gw messages list --status dead)" "^$FIRST +out +dead +mueller" "listed w
 S=$(show "$FIRST")
 like "$S" ' retry .*attempt 2 of 10\) and runs again in 2000 ms' "the pause doubles: 2 s"
 like "$S" ' retry .*attempt 4 of 10\) and runs again in 8000 ms' "4 s, 8 s ..."
-like "$S" ' dead .*gave up after 10 attempts: The outbox of partner mueller .* could not be written in 10 tries' \
+like "$S" ' dead .*gave up after 10 attempts: The message could not be delivered to partner mueller \(the outbox .*\) in 10 tries' \
     "the history says it gave up and why"
 like "$S" "reason: .*Make the folder writable .*then send it again with .gateway resend $FIRST." \
     "the reason says what to do"
