@@ -1,6 +1,7 @@
 /* api_messages.c: GET /api/messages (filtered by status, partner, order number, time,
- * direction) and GET /api/messages/{id} with its history and orders, for support staff and
- * the ERP (api.h, docs/api.md): the JSON twin of `gateway messages list|show`. */
+ * direction) and GET /api/messages/{id} with its history, orders and (?tree=1) parsed tree,
+ * for support staff and the ERP (api.h, docs/api.md): the JSON twin of `gateway messages
+ * list|show`. */
 #include "api.h"
 
 #include <ctype.h>
@@ -10,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
+#include "mapping.h"
+#include "message_tree.h"
 #include "store_orders.h"
 
 /* Unix milliseconds as ISO 8601 UTC with milliseconds. */
@@ -154,12 +158,99 @@ static void list(const api_context *ctx, const http_request *rq, http_response *
     http_respond_json(rs, 200, json_pack("{s:o}", "messages", a));
 }
 
-static void show(const api_context *ctx, const char *idtext, http_response *rs)
+/* The tree a request gets at most, and with full=1: never unbounded, so that the
+ * daemon's memory stays bounded (message_tree.h: the parse bounds apply). */
+#define API_TREE_MAX ((size_t)1 << 20)
+#define API_TREE_FULL_MAX ((size_t)64 << 20)
+
+/* ?tree=: 1, true or xml (EDIFACT as EDIFACT-XML), segments (one line per segment); NULL
+ * and "0" ask for none. False for anything else. */
+static bool tree_wanted(const char *arg, bool *want, message_tree_style *style)
+{
+    *want = arg && *arg && strcmp(arg, "0") && strcmp(arg, "false");
+    *style = MESSAGE_TREE_XML;
+    if (!*want)
+        return true;
+    return !strcmp(arg, "1") || !strcmp(arg, "true") || message_tree_style_parse(arg, style);
+}
+
+/* The parsed tree of message `m` into `j`: `tree` (a string; the object itself for JSON),
+ * `tree_format`, `tree_truncated`, `tree_lines`, `tree_error` when it does not parse or has
+ * no tree, `tree_findings` for EDIFACT. */
+static void add_tree(const api_context *ctx, const store_message *m, message_tree_style style,
+                     bool full, json_t *j)
+{
+    edi_buf raw = { 0 };
+    char why[640] = "";
+    if (content_store_get(ctx->content, m->content_id, &raw, why, sizeof why) != EDI_OK) {
+        json_object_set_new(j, "tree_error", json_string(why));
+        return;
+    }
+    message_tree_options o = {
+        .format = mapping_detect(raw.p, raw.len, NULL, 0),
+        .style = style,
+        .max_bytes = full ? API_TREE_FULL_MAX : API_TREE_MAX,
+    };
+    if (o.format == MAPPING_FORMAT_JSON && raw.len <= o.max_bytes) {
+        json_error_t err;
+        json_t *doc = json_loadb(raw.p, raw.len, JSON_DECODE_ANY, &err);
+        edi_buf_free(&raw);
+        json_object_set_new(j, "tree_format", json_string("json"));
+        if (doc)
+            json_object_set_new(j, "tree", doc);
+        else
+            json_object_set_new(j, "tree_error", json_sprintf("line %d, column %d: %s", err.line,
+                                                              err.column, err.text));
+        return;
+    }
+    char dirpath[4096];
+    snprintf(dirpath, sizeof dirpath, "%s/edifact", config_default_formats_dir());
+    const partner *p = m->direction == STORE_IN ? partner_set_by_id(ctx->partners, m->partner)
+                                                : NULL;
+    edi_directory *dir = o.format == MAPPING_FORMAT_EDIFACT ? edi_directory_open(dirpath) : NULL;
+    o.directory = dir;
+    o.charset_override = p ? p->charset : NULL;
+    message_tree t;
+    edi_result r = message_tree_render(raw.p, raw.len, &o, &t, why, sizeof why);
+    edi_directory_free(dir);
+    edi_buf_free(&raw);
+    if (r != EDI_OK) {
+        json_object_set_new(j, "tree_error", json_string(why));
+        message_tree_free(&t);
+        return;
+    }
+    json_object_set_new(j, "tree_format",
+                        json_string(t.format == MAPPING_FORMAT_EDIFACT
+                                        ? (style == MESSAGE_TREE_XML ? "edifact-xml"
+                                                                     : "edifact-segments")
+                                    : t.format == MAPPING_FORMAT_JSON ? "json" : "xml"));
+    json_object_set_new(j, "tree", json_stringn(t.text.p, t.text.len));
+    json_object_set_new(j, "tree_truncated", json_boolean(t.truncated));
+    json_object_set_new(j, "tree_lines", json_integer((json_int_t)t.total_lines));
+    if (t.stopped)
+        json_object_set_new(j, "tree_error", json_string(t.stop));
+    if (t.format == MAPPING_FORMAT_EDIFACT)
+        json_object_set_new(j, "tree_findings",
+                            json_pack("{s:I,s:I,s:s%}", "errors", (json_int_t)t.errors,
+                                      "warnings", (json_int_t)t.warnings, "listed",
+                                      t.findings.len ? t.findings.p : "", t.findings.len));
+    message_tree_free(&t);
+}
+
+static void show(const api_context *ctx, const http_request *rq, const char *idtext,
+                 http_response *rs)
 {
     char *end;
     long long id = strtoll(idtext, &end, 10);
     if (*end || id <= 0 || !isdigit((unsigned char)idtext[0])) {
         api_error(rs, 404, NULL, "\"%s\" is not a message id; ids are whole numbers", idtext);
+        return;
+    }
+    bool want_tree = false;
+    message_tree_style style;
+    const char *full = http_request_arg(rq, "full");
+    if (!tree_wanted(http_request_arg(rq, "tree"), &want_tree, &style)) {
+        api_error(rs, 422, "tree", "tree must be 1 (EDIFACT as EDIFACT-XML), xml or segments");
         return;
     }
     store_message m;
@@ -181,6 +272,8 @@ static void show(const api_context *ctx, const char *idtext, http_response *rs)
     json_t *j = message_json(&m);
     json_object_set_new(j, "history", history);
     json_object_set_new(j, "orders", orders);
+    if (want_tree)
+        add_tree(ctx, &m, style, full && (!strcmp(full, "1") || !strcmp(full, "true")), j);
     http_respond_json(rs, 200, j);
 }
 
@@ -199,7 +292,7 @@ void api_messages_route(void *vctx, const http_request *rq, http_response *rs)
     if (n == 0)
         list(ctx, rq, rs);
     else if (n == 1)
-        show(ctx, seg[0], rs);
+        show(ctx, rq, seg[0], rs);
     else
         api_error(rs, 404, NULL, "there is nothing at %s", rq->path);
 }

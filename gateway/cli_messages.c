@@ -16,6 +16,9 @@
 
 #include "cli_common.h"
 #include "edi_buf.h"
+#include "mapping.h"
+#include "message_tree.h"
+#include "partner.h"
 #include "pipeline.h"
 #include "store_orders.h"
 
@@ -379,38 +382,176 @@ static edi_result show_related(store *s, const store_message *m, json_t *o, char
     return r;
 }
 
+/* ---- the parsed tree --------------------------------------------------------------- */
+
+typedef struct {
+    bool none;                 /* --tree none */
+    message_tree_style style;  /* --tree segments|xml */
+    bool full;                 /* --full: no limit */
+} tree_opts;
+
+/* The charset override of an inbound message's partner ("" when none or not loadable). */
+static void partner_charset(const gateway_config *cfg, const store_message *m, char *out,
+                            size_t n)
+{
+    out[0] = '\0';
+    if (m->direction != STORE_IN || !m->partner[0])
+        return;
+    char canonical[4096], schema[4096], why[640] = "";
+    snprintf(canonical, sizeof canonical, "%s/canonical/canonical.xsd", cfg->formats_dir);
+    snprintf(schema, sizeof schema, "%s/../partners/partner.xsd", config_default_formats_dir());
+    mapping_ctx *mc = mapping_new(canonical);
+    doc_findings f;
+    doc_findings_init(&f);
+    partner *p = NULL;
+    if (mc && partner_find(mc, schema, cfg->partners_dir, m->partner, &p, &f, why,
+                           sizeof why) == EDI_OK)
+        snprintf(out, n, "%s", p->charset);
+    else
+        fprintf(stderr, "gateway messages show: the profile of partner %s cannot be read (%s); "
+                "the tree uses the charset the message declares\n", m->partner,
+                why[0] ? why : "out of memory");
+    partner_free(p);
+    doc_findings_free(&f);
+    mapping_free(mc);
+}
+
+/* The tree of message `m`: EDIFACT read with the configured directory and, inbound, its
+ * partner's charset. The caller frees *t with message_tree_free. */
+static edi_result render_tree(const gateway_config *cfg, const store_message *m,
+                              const edi_buf *raw, const tree_opts *to, message_tree *t,
+                              char *why, size_t why_n)
+{
+    char what[256];
+    message_tree_options o = {
+        .format = mapping_detect(raw->p, raw->len, what, sizeof what),
+        .style = to->style,
+        .max_bytes = to->full ? 0 : MESSAGE_TREE_DEFAULT_MAX,
+    };
+    char charset[16] = "";
+    edi_directory *dir = NULL;
+    if (o.format == MAPPING_FORMAT_EDIFACT) {
+        dir = cli_open_directory("messages show", cfg->formats_dir,
+                                 "; the tree shows the envelope only");
+        partner_charset(cfg, m, charset, sizeof charset);
+        o.directory = dir;
+        o.charset_override = charset;
+    }
+    edi_result r = message_tree_render(raw->p, raw->len, &o, t, why, why_n);
+    edi_directory_free(dir);
+    return r;
+}
+
+static const char *tree_kind(const message_tree *t, message_tree_style style)
+{
+    if (t->format == MAPPING_FORMAT_EDIFACT)
+        return style == MESSAGE_TREE_XML ? "edifact-xml" : "edifact-segments";
+    return t->format == MAPPING_FORMAT_JSON ? "json" : "xml";
+}
+
+static void tree_json(json_t *o, const message_tree *t, edi_result r, const char *why,
+                      message_tree_style style)
+{
+    if (r != EDI_OK) {
+        json_object_set_new(o, "tree_error", json_string(why));
+        return;
+    }
+    json_object_set_new(o, "tree_format", json_string(tree_kind(t, style)));
+    json_object_set_new(o, "tree", json_stringn(t->text.p, t->text.len));
+    json_object_set_new(o, "tree_truncated", json_boolean(t->truncated));
+    json_object_set_new(o, "tree_lines", json_integer((json_int_t)t->total_lines));
+    if (t->stopped)
+        json_object_set_new(o, "tree_error", json_string(t->stop));
+    if (t->format == MAPPING_FORMAT_EDIFACT)
+        json_object_set_new(o, "tree_findings",
+                            json_pack("{s:I,s:I,s:s%}", "errors", (json_int_t)t->errors,
+                                      "warnings", (json_int_t)t->warnings, "listed",
+                                      t->findings.len ? t->findings.p : "",
+                                      t->findings.len));
+}
+
+static void tree_print(const message_tree *t, edi_result r, const char *why,
+                       message_tree_style style)
+{
+    if (r != EDI_OK) {
+        printf("\nparsed tree: none: %s%s\n", why, r == EDI_E_LIMIT ? " (--full)" : "");
+        return;
+    }
+    if (t->format == MAPPING_FORMAT_EDIFACT)
+        printf("\nparsed tree (%s; --tree %s shows %s):\n",
+               style == MESSAGE_TREE_XML ? "EDIFACT-XML" : "segments",
+               style == MESSAGE_TREE_XML ? "segments" : "xml",
+               style == MESSAGE_TREE_XML ? "one line per segment" : "the EDIFACT-XML");
+    else
+        printf("\nparsed tree (%s):\n", mapping_format_name(t->format));
+    fwrite(t->text.p, 1, t->text.len, stdout);
+    if (t->truncated)
+        printf("... (%zu of %zu lines shown; --full shows all of them)\n", t->shown_lines,
+               t->total_lines);
+    if (t->stopped)
+        printf("parsing stopped: %s\n", t->stop);
+    if (t->format == MAPPING_FORMAT_EDIFACT && (t->errors || t->warnings)) {
+        printf("reader findings (%zu error%s, %zu warning%s):\n", t->errors,
+               t->errors == 1 ? "" : "s", t->warnings, t->warnings == 1 ? "" : "s");
+        fwrite(t->findings.p, 1, t->findings.len, stdout);
+    }
+}
+
 static int cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "config", required_argument, NULL, 'c' }, { "raw", no_argument, NULL, 'r' },
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "json", no_argument, NULL, 'j' }, { "tree", required_argument, NULL, 't' },
+        { "full", no_argument, NULL, 'f' }, { "no-raw", no_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     const char *config = NULL;
-    bool raw_only = false, json = false, help = false, bad = false;
+    bool raw_only = false, no_raw = false, json = false, help = false, bad = false;
+    tree_opts to = { .style = MESSAGE_TREE_SEGMENTS };
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'c')
+        if (c == 'c') {
             config = optarg;
-        else if (c == 'r')
+        } else if (c == 'r') {
             raw_only = true;
-        else if (c == 'j')
+        } else if (c == 'n') {
+            no_raw = true;
+        } else if (c == 'j') {
             json = true;
-        else if (c == 'h')
+        } else if (c == 'f') {
+            to.full = true;
+        } else if (c == 't') {
+            to.none = !strcmp(optarg, "none");
+            if (!to.none && !message_tree_style_parse(optarg, &to.style)) {
+                fprintf(stderr, "gateway messages show: --tree takes segments, xml or none, not "
+                        "\"%s\"\n", optarg);
+                bad = true;
+            }
+        } else if (c == 'h') {
             help = true;
-        else
+        } else {
             bad = true;
+        }
     }
     store_id id = 0;
     if (help || bad || optind != argc - 1 || !parse_id(argv[optind], &id)) {
-        fputs("usage: gateway messages show [--config FILE] [--raw | --json] ID\n"
+        fputs("usage: gateway messages show [--config FILE] [--tree segments|xml|none] [--full]\n"
+              "                             [--no-raw] [--raw | --json] ID\n"
               "\n"
-              "Show one message: what the store knows of it, the start of its raw bytes and\n"
-              "its history, every event in order (received, identified, parsed, mapped, each\n"
-              "finding, failed, sent, reprocess), then its related documents: the message it\n"
-              "answers or was edited from, the messages answering it and its edited copies,\n"
-              "the orders it carries with their despatch advices and invoices. --raw prints\n"
-              "the raw bytes alone, exactly.\n",
+              "Show one message: what the store knows of it, the start of its raw bytes, its\n"
+              "parsed tree, its history, every event in order (received, identified, parsed,\n"
+              "mapped, each finding, failed, sent, reprocess), then its related documents: the\n"
+              "message it answers or was edited from, the messages answering it and its edited\n"
+              "copies, the orders it carries with their despatch advices and invoices.\n"
+              "\n"
+              "The tree: EDIFACT as one line per segment (segment number, line in the file,\n"
+              "tag, data elements; segment groups indented under their name), or with\n"
+              "--tree xml as the EDIFACT-XML that mappings read; XML documents and JSON web\n"
+              "orders pretty-printed. A message that does not parse shows what parsed and\n"
+              "where it stopped. The first 64 KiB of the tree are shown; --full shows all.\n"
+              "--tree none leaves it out, --no-raw the raw bytes; --raw prints the raw bytes\n"
+              "alone, exactly. --json adds tree, tree_format, tree_truncated, tree_lines and\n"
+              "tree_error.\n",
               help ? stdout : stderr);
         return help ? 0 : 2;
     }
@@ -449,6 +590,13 @@ static int cmd_show(int argc, char **argv)
         char path[1024] = "";
         content_store_path(cs, m.content_id, path, sizeof path);
         json_object_set_new(o, "raw_path", json_string(path));
+        if (!to.none && rr == EDI_OK) {
+            message_tree t;
+            char twhy[640] = "";
+            edi_result tr = render_tree(cfg, &m, &raw, &to, &t, twhy, sizeof twhy);
+            tree_json(o, &t, tr, twhy, to.style);
+            message_tree_free(&t);
+        }
         if (r == EDI_OK)
             r = show_related(s, &m, o, why, sizeof why);
         json_dumpf(o, stdout, JSON_INDENT(2));
@@ -471,11 +619,21 @@ static int cmd_show(int argc, char **argv)
             printf("  answers:   message %" PRId64 "\n", m.parent_id);
         printf("  received:  %s, last change %s\n", created, updated);
         printf("  raw:       %" PRId64 " bytes, %s\n", m.size, path);
-        printf("\nraw bytes%s:\n", raw.len > 2048 ? " (start)" : "");
-        if (rr == EDI_OK)
-            print_raw_start(&raw, 2048);
-        else
-            printf("  cannot be read: %s\n", rwhy);
+        if (!no_raw) {
+            printf("\nraw bytes%s:\n", raw.len > 2048 ? " (start)" : "");
+            if (rr == EDI_OK)
+                print_raw_start(&raw, 2048);
+            else
+                printf("  cannot be read: %s\n", rwhy);
+        }
+        if (!to.none && rr == EDI_OK) {
+            fflush(stdout);
+            message_tree t;
+            char twhy[640] = "";
+            edi_result tr = render_tree(cfg, &m, &raw, &to, &t, twhy, sizeof twhy);
+            tree_print(&t, tr, twhy, to.style);
+            message_tree_free(&t);
+        }
         printf("\nhistory:\n");
         r = store_history_list(s, id, print_event, &h, why, sizeof why);
         if (r == EDI_OK)

@@ -35,7 +35,7 @@ static const struct {
     [OC_CONTRACT_NOT_YET_VALID] = { "CONTRACT_NOT_YET_VALID", ORDER_ACTION_HOLD },
     [OC_CONTRACT_CURRENCY] = { "CONTRACT_CURRENCY", ORDER_ACTION_HOLD },
     [OC_PRICE_DIFFERS] = { "PRICE_DIFFERS", ORDER_ACTION_HOLD },
-    [OC_PRICE_WITHIN_TOLERANCE] = { "PRICE_WITHIN_TOLERANCE", ORDER_ACTION_WARN },
+    [OC_PRICE_WITHIN_TOLERANCE] = { "PRICE_WITHIN_TOLERANCE", ORDER_ACTION_AMEND },
     [OC_PRICE_ADDED] = { "PRICE_ADDED", ORDER_ACTION_AMEND },
     [OC_PRICE_MISSING] = { "PRICE_MISSING", ORDER_ACTION_HOLD },
     [OC_CREDIT_LIMIT_EXCEEDED] = { "CREDIT_LIMIT_EXCEEDED", ORDER_ACTION_HOLD },
@@ -43,6 +43,10 @@ static const struct {
 
 static const char *const action_names[ORDER_ACTION_COUNT] = {
     "none", "warn", "amend", "hold", "reject",
+};
+
+static const char *const field_names[ORDER_FIELD_COUNT] = {
+    "none", "currency", "unit", "price", "quantity",
 };
 
 const char *order_check_reason_id(order_check_reason r)
@@ -63,6 +67,11 @@ bool order_check_reason_parse(const char *id, order_check_reason *out)
 const char *order_action_name(order_action a)
 {
     return (unsigned)a < ORDER_ACTION_COUNT ? action_names[a] : "unknown";
+}
+
+const char *order_field_name(order_field f)
+{
+    return (unsigned)f < ORDER_FIELD_COUNT ? field_names[f] : "none";
 }
 
 order_action order_check_default_action(order_check_reason r)
@@ -114,14 +123,22 @@ static void copy_text(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-/* Record a finding of `reason` (its action from the options) on line `line` ("" for the
- * order); `expected` and `found` may be NULL. EDI_E_NOMEM when the list cannot grow. */
-static edi_result add(run *r, order_check_reason reason, const char *line, const char *expected,
-                      const char *found, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+/* The value a finding supplies (order_finding.field, value, basis); NULL for none. */
+typedef struct {
+    order_field field;
+    const char *value;
+    const char *basis;
+} supplied;
 
-static edi_result add(run *r, order_check_reason reason, const char *line, const char *expected,
-                      const char *found, const char *fmt, ...)
+/* Record a finding of `reason` (its action from the options) on line `line` ("" for the
+ * order) supplying `sup` (may be NULL); `expected` and `found` may be NULL. EDI_E_NOMEM when
+ * the list cannot grow. */
+static edi_result vadd(run *r, const supplied *sup, order_check_reason reason, const char *line,
+                       const char *expected, const char *found, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+
+static edi_result vadd(run *r, const supplied *sup, order_check_reason reason, const char *line,
+                       const char *expected, const char *found, const char *fmt, va_list ap)
 {
     order_action a = action_for(r, reason);
     if (a == ORDER_ACTION_NONE)
@@ -129,7 +146,7 @@ static edi_result add(run *r, order_check_reason reason, const char *line, const
     order_check_result *o = r->out;
     if (a > o->outcome)
         o->outcome = a;
-    if (o->count >= ORDER_FINDINGS_MAX) {
+    if (o->count >= ORDER_FINDINGS_MAX && a != ORDER_ACTION_AMEND) {
         o->dropped++;
         return EDI_OK;
     }
@@ -149,11 +166,13 @@ static edi_result add(run *r, order_check_reason reason, const char *line, const
     copy_text(f->line, sizeof f->line, line);
     copy_text(f->expected, sizeof f->expected, expected);
     copy_text(f->found, sizeof f->found, found);
-    va_list ap;
-    va_start(ap, fmt);
+    if (sup) {
+        f->field = sup->field;
+        copy_text(f->value, sizeof f->value, sup->value);
+        copy_text(f->basis, sizeof f->basis, sup->basis);
+    }
     char text[sizeof f->text + 96];
     int used = vsnprintf(text, sizeof f->text, fmt, ap);
-    va_end(ap);
     /* The sentences are written for the default action; a configured one is said too. */
     if (a != reasons[reason].action && used >= 0 && (size_t)used < sizeof f->text)
         snprintf(text + used, sizeof text - (size_t)used,
@@ -161,6 +180,38 @@ static edi_result add(run *r, order_check_reason reason, const char *line, const
                  action_names[a], action_names[reasons[reason].action]);
     copy_text(f->text, sizeof f->text, text);
     return EDI_OK;
+}
+
+static edi_result add(run *r, order_check_reason reason, const char *line, const char *expected,
+                      const char *found, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static edi_result add(run *r, order_check_reason reason, const char *line, const char *expected,
+                      const char *found, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    edi_result res = vadd(r, NULL, reason, line, expected, found, fmt, ap);
+    va_end(ap);
+    return res;
+}
+
+/* add() for a finding that supplies a value (see order_finding.value). */
+static edi_result add_supplying(run *r, order_field field, const char *value, const char *basis,
+                                order_check_reason reason, const char *line,
+                                const char *expected, const char *found, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static edi_result add_supplying(run *r, order_field field, const char *value, const char *basis,
+                                order_check_reason reason, const char *line,
+                                const char *expected, const char *found, const char *fmt, ...)
+{
+    supplied sup = { field, value, basis };
+    va_list ap;
+    va_start(ap, fmt);
+    edi_result res = vadd(r, &sup, reason, line, expected, found, fmt, ap);
+    va_end(ap);
+    return res;
 }
 
 /* ---- reading the canonical order ------------------------------------------------------ */
@@ -436,22 +487,25 @@ static edi_result read_price(run *r, const line_ctx *l, xmlNodePtr pn, decimal *
 }
 
 /* Unit, minimum and step quantity of a known article; *unit may be filled in with the
- * article's base unit. */
-static edi_result check_quantity(run *r, const line_ctx *l, decimal q, char *unit,
+ * article's base unit, and *q becomes the proposed quantity when the options make a quantity
+ * finding an amend. */
+static edi_result check_quantity(run *r, const line_ctx *l, decimal *q, char *unit,
                                  size_t unit_n)
 {
     const md_article *a = &l->article;
     char qt[DECIMAL_TEXT_MAX];
-    fmt(q, qt, sizeof qt);
+    fmt(*q, qt, sizeof qt);
     edi_result res;
     if (a->units[0]) {
         char base[8];
         md_article_base_unit(a, base, sizeof base);
         if (!unit[0]) {
             copy_text(unit, unit_n, base);
-            res = add(r, OC_UNIT_ASSUMED, l->number, base, "no unit",
-                      "Line %s: the quantity %s has no unit; the article's unit %s is used, and "
-                      "the order response will state it.", l->number, qt, base);
+            res = add_supplying(
+                r, ORDER_FIELD_UNIT, base, NULL, OC_UNIT_ASSUMED, l->number, base, "no unit",
+                "Line %s: the quantity %s has no unit; the article's unit %s is used, and "
+                "the order response will state it.",
+                l->number, qt, base);
             if (res != EDI_OK)
                 return res;
         } else if (!md_article_allows_unit(a, unit)) {
@@ -477,37 +531,43 @@ static edi_result check_quantity(run *r, const line_ctx *l, decimal q, char *uni
                 "not above zero; correct the article record", a->id, a->step_quantity);
         return EDI_E_ARG;
     }
-    bool below = has_min && decimal_cmp(q, min) < 0, multiple = true;
-    if (has_step && is_multiple(q, step, &multiple) != EDI_OK)
+    bool below = has_min && decimal_cmp(*q, min) < 0, multiple = true;
+    if (has_step && is_multiple(*q, step, &multiple) != EDI_OK)
         return limit_error(r, "a quantity");
     if (!below && multiple)
         return EDI_OK;
     decimal prop;
-    if (proposal(q, min, has_min, step, has_step, &prop) != EDI_OK)
+    if (proposal(*q, min, has_min, step, has_step, &prop) != EDI_OK)
         return limit_error(r, "a quantity");
     char pt[DECIMAL_TEXT_MAX], found[96], expected[96];
     fmt(prop, pt, sizeof pt);
     snprintf(found, sizeof found, "%s%s%s", qt, unit[0] ? " " : "", unit);
     if (below) {
         snprintf(expected, sizeof expected, "at least %s", a->min_quantity);
-        res = add(r, OC_BELOW_MINIMUM, l->number, expected, found,
-                  "Line %s: %s%s%s of article %s (%s) is below its minimum order quantity %s. "
-                  "The order is held; the seller's staff can amend the line to %s or reject "
-                  "it. Customer: please order at least %s.",
-                  l->number, qt, unit[0] ? " " : "", unit, a->id, a->name, a->min_quantity, pt,
-                  a->min_quantity);
+        res = add_supplying(
+            r, ORDER_FIELD_QUANTITY, pt, NULL, OC_BELOW_MINIMUM, l->number, expected, found,
+            "Line %s: %s%s%s of article %s (%s) is below its minimum order quantity %s. "
+            "The order is held; the seller's staff can amend the line to %s or reject "
+            "it. Customer: please order at least %s.",
+            l->number, qt, unit[0] ? " " : "", unit, a->id, a->name, a->min_quantity, pt,
+            a->min_quantity);
         if (res != EDI_OK)
             return res;
     }
     if (!multiple) {
         snprintf(expected, sizeof expected, "a multiple of %s", a->step_quantity);
-        res = add(r, OC_NOT_STEP_MULTIPLE, l->number, expected, found,
-                  "Line %s: %s%s%s of article %s (%s) is not a multiple of its step quantity "
-                  "%s (the pack or cut size). The order is held; the seller's staff can amend "
-                  "the line to %s or reject it. Customer: please order in multiples of %s.",
-                  l->number, qt, unit[0] ? " " : "", unit, a->id, a->name, a->step_quantity,
-                  pt, a->step_quantity);
+        res = add_supplying(
+            r, ORDER_FIELD_QUANTITY, pt, NULL, OC_NOT_STEP_MULTIPLE, l->number, expected, found,
+            "Line %s: %s%s%s of article %s (%s) is not a multiple of its step quantity "
+            "%s (the pack or cut size). The order is held; the seller's staff can amend "
+            "the line to %s or reject it. Customer: please order in multiples of %s.",
+            l->number, qt, unit[0] ? " " : "", unit, a->id, a->name, a->step_quantity, pt,
+            a->step_quantity);
     }
+    if (res == EDI_OK && ((below && action_for(r, OC_BELOW_MINIMUM) == ORDER_ACTION_AMEND) ||
+                          (!multiple && action_for(r, OC_NOT_STEP_MULTIPLE) ==
+                                            ORDER_ACTION_AMEND)))
+        *q = prop;
     return res;
 }
 
@@ -607,8 +667,11 @@ static edi_result compare_price(run *r, const line_ctx *l, decimal po, decimal b
         mul(cp->tolerance, y, &rhs) != EDI_OK)
         return limit_error(r, "a price");
     bool within = decimal_cmp(lhs, rhs) <= 0;
-    char exp[96], got[96], pct[DECIMAL_TEXT_MAX + 2] = "";
+    char exp[96], got[96], pct[DECIMAL_TEXT_MAX + 2] = "", pt[DECIMAL_TEXT_MAX],
+        bt[DECIMAL_TEXT_MAX];
     price_text(exp, sizeof exp, cp->price, cp->basis, currency, unit);
+    fmt(cp->price, pt, sizeof pt);
+    fmt(cp->basis, bt, sizeof bt);
     price_text(got, sizeof got, po, bo, currency, unit);
     decimal dev;
     decimal_sub(x, y, &d);
@@ -617,15 +680,18 @@ static edi_result compare_price(run *r, const line_ctx *l, decimal po, decimal b
     else
         copy_text(pct, sizeof pct, "an unbounded");
     if (within)
-        return add(r, OC_PRICE_WITHIN_TOLERANCE, l->number, exp, got,
-                   "Line %s: the order price %s differs from the contract price %s by %s %%, "
-                   "within the allowed %s %%; the order is priced at the contract price.",
-                   l->number, got, exp, pct, cp->tolerance_text);
-    return add(r, OC_PRICE_DIFFERS, l->number, exp, got,
-               "Line %s: the order price %s differs from the contract price %s by %s %%, more "
-               "than the allowed %s %%. The order is held until the seller's staff confirm a "
-               "price; customer: the contract price applies unless the seller agrees "
-               "otherwise.", l->number, got, exp, pct, cp->tolerance_text);
+        return add_supplying(
+            r, ORDER_FIELD_PRICE, pt, bt, OC_PRICE_WITHIN_TOLERANCE, l->number, exp, got,
+            "Line %s: the order price %s differs from the contract price %s by %s %%, "
+            "within the allowed %s %%; the order is priced at the contract price.",
+            l->number, got, exp, pct, cp->tolerance_text);
+    return add_supplying(
+        r, ORDER_FIELD_PRICE, pt, bt, OC_PRICE_DIFFERS, l->number, exp, got,
+        "Line %s: the order price %s differs from the contract price %s by %s %%, more "
+        "than the allowed %s %%. The order is held until the seller's staff confirm a "
+        "price; customer: the contract price applies unless the seller agrees "
+        "otherwise.",
+        l->number, got, exp, pct, cp->tolerance_text);
 }
 
 /* Every check of one line, and its amount added to *sum (*complete cleared when the line
@@ -650,7 +716,7 @@ static edi_result check_line(run *r, xmlNodePtr line, const char *date, decimal 
     bool have_q;
     if ((res = read_quantity(r, &l, qn, &q, &have_q)) != EDI_OK)
         return res;
-    if (l.have_article && have_q && (res = check_quantity(r, &l, q, unit, sizeof unit)) != EDI_OK)
+    if (l.have_article && have_q && (res = check_quantity(r, &l, &q, unit, sizeof unit)) != EDI_OK)
         return res;
 
     decimal po = { 0, 0 }, bo = DECIMAL_ONE;
@@ -675,11 +741,15 @@ static edi_result check_line(run *r, xmlNodePtr line, const char *date, decimal 
         if (have_p) {
             res = compare_price(r, &l, po, bo, &cp, currency, unit);
         } else {
-            char exp[96];
+            char exp[96], pt[DECIMAL_TEXT_MAX], bt[DECIMAL_TEXT_MAX];
             price_text(exp, sizeof exp, cp.price, cp.basis, currency, unit);
-            res = add(r, OC_PRICE_ADDED, l.number, exp, "no price",
-                      "Line %s has no price; the contract price %s is used, and the order "
-                      "response will state it.", l.number, exp);
+            fmt(cp.price, pt, sizeof pt);
+            fmt(cp.basis, bt, sizeof bt);
+            res = add_supplying(
+                r, ORDER_FIELD_PRICE, pt, bt, OC_PRICE_ADDED, l.number, exp, "no price",
+                "Line %s has no price; the contract price %s is used, and the order "
+                "response will state it.",
+                l.number, exp);
         }
         if (res != EDI_OK)
             return res;
@@ -804,9 +874,11 @@ static edi_result check_currency(run *r, xmlNodePtr root)
     copy_text(r->out->currency, sizeof r->out->currency, own);
     if (!own[0])
         return EDI_OK;
-    return add(r, OC_CURRENCY_ASSUMED, "", own, "no currency",
-               "Order %s names no currency; the customer's currency %s is used, and the order "
-               "response will state it.", r->out->order_number, own);
+    return add_supplying(
+        r, ORDER_FIELD_CURRENCY, own, NULL, OC_CURRENCY_ASSUMED, "", own, "no currency",
+        "Order %s names no currency; the customer's currency %s is used, and the order "
+        "response will state it.",
+        r->out->order_number, own);
 }
 
 static edi_result check_duplicate(run *r, bool number_fits)

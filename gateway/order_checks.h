@@ -32,6 +32,16 @@ typedef enum {
     ORDER_ACTION_COUNT
 } order_action;
 
+/* Which value of the order a finding supplies or proposes (order_finding.value). */
+typedef enum {
+    ORDER_FIELD_NONE = 0,
+    ORDER_FIELD_CURRENCY,          /* the order's currency (an order-level finding) */
+    ORDER_FIELD_UNIT,              /* the unit of the line's quantity (UN/ECE Rec 20) */
+    ORDER_FIELD_PRICE,             /* the line's net price, for `basis` units */
+    ORDER_FIELD_QUANTITY,          /* the line's quantity */
+    ORDER_FIELD_COUNT
+} order_field;
+
 /* The reason codes. Their ids (order_check_reason_id) are stable: stored, shown, configured. */
 typedef enum {
     OC_CUSTOMER_UNKNOWN = 0,     /* reject: no customer for the sender, or not in master data */
@@ -54,7 +64,7 @@ typedef enum {
     OC_CONTRACT_NOT_YET_VALID,   /* hold */
     OC_CONTRACT_CURRENCY,        /* hold: the contract is in another currency than the order */
     OC_PRICE_DIFFERS,            /* hold beyond the tolerance */
-    OC_PRICE_WITHIN_TOLERANCE,   /* warn: differs, within the tolerance; contract price used */
+    OC_PRICE_WITHIN_TOLERANCE,   /* amend: differs, within the tolerance; contract price used */
     OC_PRICE_ADDED,              /* amend: no price sent; the contract price is used */
     OC_PRICE_MISSING,            /* hold: no price sent and no valid contract price */
     OC_CREDIT_LIMIT_EXCEEDED,    /* hold: open exposure + this order > credit limit */
@@ -65,6 +75,9 @@ typedef enum {
 const char *order_check_reason_id(order_check_reason r);
 /* The reason whose id is `id`; false when there is none. */
 bool order_check_reason_parse(const char *id, order_check_reason *out);
+/* "currency", "unit", "price", "quantity" ("none" for ORDER_FIELD_NONE); never NULL. These
+ * are the member names of the answer plan (orders.h). */
+const char *order_field_name(order_field f);
 /* "warn", "amend", "hold", "reject" ("none" for ORDER_ACTION_NONE); never NULL. */
 const char *order_action_name(order_action a);
 /* The action each reason has unless an option overrides it. */
@@ -77,12 +90,22 @@ typedef struct {
     char expected[96];             /* what master data expects ("12.50 EUR per 1 C62") */
     char found[96];                /* what the order has ("12.90 EUR per 1 C62") */
     char text[640];                /* what is wrong, where, and what to do */
+    /* The value the finding supplies: for an amend, the value the order is accepted with and
+     * the order response states (CURRENCY_ASSUMED the customer's currency, UNIT_ASSUMED the
+     * article's base unit, PRICE_ADDED the contract price); for the findings that propose
+     * one, the value to propose or apply when an override makes them amend (PRICE_DIFFERS
+     * and PRICE_WITHIN_TOLERANCE the contract price, BELOW_MINIMUM and NOT_STEP_MULTIPLE the
+     * next valid quantity). ORDER_FIELD_NONE and "" for the others. */
+    order_field field;
+    char value[DECIMAL_TEXT_MAX];  /* decimal text (price, quantity) or a code */
+    char basis[DECIMAL_TEXT_MAX];  /* ORDER_FIELD_PRICE: the quantity the price is for */
 } order_finding;
 
 /* The longest order number taken, with the NUL (openTRANS ORDER_ID allows 250). */
 #define ORDER_NUMBER_MAX 256
 
-/* At most this many findings are kept; the outcome counts the ones left out too. */
+/* At most this many findings are kept; the outcome counts the ones left out too. Findings
+ * whose action is amend are always kept: the order response needs their values. */
 #define ORDER_FINDINGS_MAX 1000
 
 /* The result of one run. Zero-initialised it is empty; the caller frees it with

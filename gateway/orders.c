@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "canonical_totals.h"
 #include "edi_buf.h"
 #include "en16931.h"
 #include "en16931_rules.h"
@@ -112,21 +113,43 @@ orders_verdict orders_verdict_of(order_action outcome, bool approval_needed)
 
 edi_result orders_answer_plan(const order_check_result *cr, bool rejected, char *out, size_t n)
 {
-    json_t *lines = json_object();
-    bool changed = false;
-    for (size_t i = 0; cr && lines && i < cr->count; i++) {
+    json_t *plan = json_object(), *lines = json_object();
+    bool changed = false, ok = plan && lines;
+    for (size_t i = 0; ok && cr && !rejected && i < cr->count; i++) {
         const order_finding *f = &cr->items[i];
         if (f->action != ORDER_ACTION_AMEND)
             continue;
         changed = true;
-        if (f->line[0] && !rejected)
-            json_object_set_new(lines, f->line, json_string("changed"));
+        bool has_value = f->field != ORDER_FIELD_NONE && f->value[0];
+        const char *name = order_field_name(f->field);
+        if (!f->line[0]) {
+            /* An order-level amend: only the currency has a place in the order. */
+            if (has_value && f->field == ORDER_FIELD_CURRENCY)
+                ok = json_object_set_new(plan, name, json_string(f->value)) == 0;
+            continue;
+        }
+        json_t *line = json_object_get(lines, f->line);
+        if (!line) {
+            line = json_pack("{s:s}", "status", "changed");
+            ok = line && json_object_set_new(lines, f->line, line) == 0;
+        }
+        if (ok && has_value && f->field != ORDER_FIELD_CURRENCY)
+            ok = json_object_set_new(line, name, json_string(f->value)) == 0;
+        /* A price per 1 needs no basis (the canonical netPrice's absent basisQuantity). */
+        if (ok && has_value && f->field == ORDER_FIELD_PRICE && f->basis[0] &&
+            strcmp(f->basis, "1") != 0)
+            ok = json_object_set_new(line, "basis", json_string(f->basis)) == 0;
     }
-    json_t *plan = lines ? json_pack("{s:s,s:o}", "type",
-                                     rejected ? "rejected" : changed ? "changed" : "accepted",
-                                     "lines", lines)
-                         : NULL;
-    char *text = plan ? json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (ok)
+        ok = json_object_set_new(plan, "type", json_string(rejected ? "rejected"
+                                                          : changed ? "changed"
+                                                                    : "accepted")) == 0;
+    if (ok) {
+        ok = json_object_set_new(plan, "lines", lines) == 0;
+        lines = NULL;
+    }
+    char *text = ok ? json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(lines);
     json_decref(plan);
     if (!text)
         return EDI_E_NOMEM;
@@ -191,6 +214,9 @@ static edi_result respond_lines(xmlDocPtr doc, xmlNodePtr root, const char *type
         xmlChar *num = xmlNodeGetContent(number);
         const char *status = !strcmp(type, "rejected") ? "rejected" : "accepted";
         json_t *named = num && lines ? json_object_get(lines, (const char *)num) : NULL;
+        /* Older plans name the status; newer ones hold an object with it and the values. */
+        if (json_is_object(named))
+            named = json_object_get(named, "status");
         if (json_is_string(named) && strcmp(type, "rejected"))
             status = json_string_value(named);
         xmlFree(num);
@@ -199,6 +225,291 @@ static edi_result respond_lines(xmlDocPtr doc, xmlNodePtr root, const char *type
             return EDI_E_NOMEM;
     }
     return EDI_OK;
+}
+
+/* ---- the answer plan's amendments ---------------------------------------------------- */
+
+/* The children of a canonical document and line that follow the one inserted, in the
+ * schema's order. */
+static const char *const after_currency[] = { "taxCurrency", "reference", "text",
+                                              "paymentTerms", "paymentMeans", "party", "tax",
+                                              "allowanceCharge", "package", "line", "totals",
+                                              "extension", NULL };
+static const char *const after_net_price[] = { "grossPrice", "lineAmount", "tax",
+                                               "allowanceCharge", "date", "reference", "text",
+                                               "packageRef", "extension", NULL };
+
+static bool is_one_of(xmlNodePtr n, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (is(n, names[i]))
+            return true;
+    return false;
+}
+
+/* `n` into `parent` before its first child named in `followers`, else as the last child. */
+static bool insert_in_order(xmlNodePtr parent, xmlNodePtr n, const char *const *followers)
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        if (is_one_of(c, followers))
+            return xmlAddPrevSibling(c, n) != NULL;
+    return xmlAddChild(parent, n) != NULL;
+}
+
+static xmlNodePtr first_child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        if (is(c, name))
+            return c;
+    return NULL;
+}
+
+static void remove_children(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent->children, next; c; c = next) {
+        next = c->next;
+        if (is(c, name)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+}
+
+/* Digits with an optional point and digits (DecimalText without a sign), above zero unless
+ * `zero_ok`. */
+static bool plain_decimal(const char *s, bool zero_ok)
+{
+    size_t i = 0, digits = 0;
+    bool nonzero = false;
+    for (; s[i] >= '0' && s[i] <= '9'; i++, digits++)
+        nonzero |= s[i] != '0';
+    if (!digits)
+        return false;
+    if (s[i] == '.') {
+        size_t frac = 0;
+        for (i++; s[i] >= '0' && s[i] <= '9'; i++, frac++)
+            nonzero |= s[i] != '0';
+        if (!frac)
+            return false;
+    }
+    return s[i] == '\0' && (zero_ok || nonzero);
+}
+
+static bool code_text(const char *s, size_t min, size_t max, bool upper_only)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (!(isupper((unsigned char)s[i]) || (!upper_only && isdigit((unsigned char)s[i]))))
+            return false;
+    return n >= min && n <= max;
+}
+
+/* What a value of the plan must look like. */
+typedef enum {
+    PLAN_PRICE,          /* a decimal of zero or more */
+    PLAN_QUANTITY,       /* a decimal above zero (quantities, price bases) */
+    PLAN_UNIT,           /* a Rec 20 code: 1 to 8 capitals and digits */
+    PLAN_CURRENCY,       /* an ISO 4217 code: 3 capitals */
+} plan_value;
+
+/* The values a line's plan entry may carry besides its status. */
+static const char *const plan_line_values[] = { "unit", "quantity", "price", "basis", NULL };
+
+/* The plan's member `key` of `obj` as text into *out: absent leaves *out NULL; a member that
+ * is not a string of the `kind` asked for is refused with a sentence. */
+static bool plan_member(json_t *obj, const char *key, const char *line, plan_value kind,
+                        const char **out, char *why, size_t why_n)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return true;
+    const char *t = json_string_value(v);
+    bool ok = false;
+    if (t) {
+        switch (kind) {
+        case PLAN_PRICE:
+            ok = plain_decimal(t, true);
+            break;
+        case PLAN_QUANTITY:
+            ok = plain_decimal(t, false);
+            break;
+        case PLAN_UNIT:
+            ok = code_text(t, 1, 8, false);
+            break;
+        case PLAN_CURRENCY:
+            ok = code_text(t, 3, 3, true);
+            break;
+        }
+    }
+    if (!ok) {
+        edi_say(why, why_n, "the answer plan's %s%s%s is not a usable %s", key,
+                line ? " of line " : "", line ? line : "", key);
+        return false;
+    }
+    *out = t;
+    return true;
+}
+
+/* Amend one canonical line by its plan entry `a` (an object): the unit of its quantity, its
+ * quantity (in a response the one ordered kept as orderedQuantity), its net price. A line
+ * whose price or quantity changed loses its line amount and computed allowance or charge
+ * amounts (canonical_totals computes them again from the new values); *amounts says so. */
+static edi_result amend_line(xmlDocPtr doc, xmlNodePtr line, const char *no, json_t *a,
+                             bool response, bool *amounts, char *why, size_t why_n)
+{
+    const char *unit, *quantity, *price, *basis;
+    if (!plan_member(a, "unit", no, PLAN_UNIT, &unit, why, why_n) ||
+        !plan_member(a, "quantity", no, PLAN_QUANTITY, &quantity, why, why_n) ||
+        !plan_member(a, "price", no, PLAN_PRICE, &price, why, why_n) ||
+        !plan_member(a, "basis", no, PLAN_QUANTITY, &basis, why, why_n))
+        return EDI_E_ARG;
+    xmlNodePtr q = first_child(line, "quantity");
+    if ((unit || quantity) && !q) {
+        edi_say(why, why_n, "the answer plan amends the quantity of line %s, which has none", no);
+        return EDI_E_ARG;
+    }
+    if (unit) {
+        xmlUnsetProp(q, BAD_CAST "unitAsSent");
+        if (!xmlSetProp(q, BAD_CAST "unit", BAD_CAST unit))
+            return EDI_E_NOMEM;
+    }
+    if (quantity) {
+        if (response && !first_child(line, "orderedQuantity")) {
+            xmlNodePtr ordered = xmlCopyNode(q, 1);
+            if (!ordered)
+                return EDI_E_NOMEM;
+            xmlNodeSetName(ordered, BAD_CAST "orderedQuantity");
+            if (!xmlAddNextSibling(q, ordered)) {
+                xmlFreeNode(ordered);
+                return EDI_E_NOMEM;
+            }
+        }
+        set_text(q, quantity);
+    }
+    if (price) {
+        remove_children(line, "netPrice");
+        xmlNodePtr np = element(doc, line->ns, "netPrice", price);
+        if (!np || (basis && !xmlSetProp(np, BAD_CAST "basisQuantity", BAD_CAST basis)) ||
+            !insert_in_order(line, np, after_net_price)) {
+            xmlFreeNode(np);
+            return EDI_E_NOMEM;
+        }
+    }
+    if (price || quantity) {
+        *amounts = true;
+        remove_children(line, "lineAmount");
+        for (xmlNodePtr ac = line->children; ac; ac = ac->next) {
+            if (!is(ac, "allowanceCharge"))
+                continue;
+            xmlNodePtr amount = first_child(ac, "amount");
+            xmlChar *computed = amount ? xmlGetProp(amount, BAD_CAST "computed") : NULL;
+            if (computed && !strcmp((const char *)computed, "true")) {
+                xmlUnlinkNode(amount);
+                xmlFreeNode(amount);
+            }
+            xmlFree(computed);
+        }
+    }
+    return EDI_OK;
+}
+
+/* Apply the plan `p` (parsed) to the canonical document under `root`: its currency, and
+ * each line named in p.lines with an object that amends it. A plan entry with values for a
+ * line the document does not have is refused. */
+static edi_result amend_document(xmlDocPtr doc, xmlNodePtr root, json_t *p, bool response,
+                                 char *why, size_t why_n)
+{
+    const char *currency;
+    if (!plan_member(p, "currency", NULL, PLAN_CURRENCY, &currency, why, why_n))
+        return EDI_E_ARG;
+    if (currency) {
+        remove_children(root, "currency");
+        xmlNodePtr c = element(doc, root->ns, "currency", currency);
+        if (!c || !insert_in_order(root, c, after_currency)) {
+            xmlFreeNode(c);
+            return EDI_E_NOMEM;
+        }
+    }
+    json_t *lines = json_object_get(p, "lines");
+    if (lines && !json_is_object(lines)) {
+        edi_say(why, why_n, "the answer plan's lines are not an object");
+        return EDI_E_ARG;
+    }
+    json_t *done = json_object();
+    if (!done)
+        return EDI_E_NOMEM;
+    bool amounts = false;
+    edi_result r = EDI_OK;
+    for (xmlNodePtr line = root->children; r == EDI_OK && line; line = line->next) {
+        xmlNodePtr number = is(line, "line") ? first_child(line, "number") : NULL;
+        xmlChar *num = number ? xmlNodeGetContent(number) : NULL;
+        json_t *a = num && lines ? json_object_get(lines, (const char *)num) : NULL;
+        if (json_is_object(a)) {
+            r = amend_line(doc, line, (const char *)num, a, response, &amounts, why, why_n);
+            if (r == EDI_OK && json_object_set_new(done, (const char *)num, json_true()))
+                r = EDI_E_NOMEM;
+        }
+        xmlFree(num);
+    }
+    const char *key;
+    json_t *a;
+    json_object_foreach(lines, key, a) {
+        if (r != EDI_OK)
+            break;
+        bool values = false;
+        for (size_t i = 0; json_is_object(a) && plan_line_values[i]; i++)
+            values |= json_object_get(a, plan_line_values[i]) != NULL;
+        if (values && !json_object_get(done, key)) {
+            edi_say(why, why_n, "the answer plan amends line %s, which the order does not have",
+                    key);
+            r = EDI_E_ARG;
+        }
+    }
+    json_decref(done);
+    /* The amounts of the amended lines and their total are computed again from the new
+     * values, as the map step computed them from the received ones. */
+    xmlNodePtr totals = amounts && r == EDI_OK ? first_child(root, "totals") : NULL;
+    if (totals)
+        remove_children(totals, "lineAmountTotal");
+    if (amounts && r == EDI_OK)
+        return canonical_totals_complete(doc, NULL, 0, why, why_n);
+    if (r == EDI_E_NOMEM)
+        edi_say(why, why_n, "out of memory applying the answer plan");
+    return r;
+}
+
+/* The plan text parsed, its type checked; NULL with a sentence when it is none. */
+static json_t *plan_parse(const char *plan, const char **type, char *why, size_t why_n)
+{
+    json_error_t err;
+    json_t *p = plan ? json_loads(plan, 0, &err) : NULL;
+    *type = p ? json_string_value(json_object_get(p, "type")) : NULL;
+    if (!*type ||
+        (strcmp(*type, "accepted") && strcmp(*type, "changed") && strcmp(*type, "rejected"))) {
+        json_decref(p);
+        edi_say(why, why_n, "the order's answer plan \"%.80s\" names no response type "
+                "(accepted, changed or rejected)", plan ? plan : "");
+        return NULL;
+    }
+    return p;
+}
+
+edi_result orders_apply_plan(xmlDocPtr order, const char *plan, char *why, size_t why_n)
+{
+    xmlNodePtr root = order ? xmlDocGetRootElement(order) : NULL;
+    if (!is(root, "order") || !root->ns || strcmp((const char *)root->ns->href, CANONICAL_NS)) {
+        edi_say(why, why_n, "an answer plan applies to a canonical order, and this document is "
+                "none");
+        return EDI_E_ARG;
+    }
+    const char *type;
+    json_t *p = plan_parse(plan, &type, why, why_n);
+    if (!p)
+        return EDI_E_ARG;
+    edi_result r = amend_document(order, root, p, false, why, why_n);
+    json_decref(p);
+    return r;
 }
 
 edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *response_number,
@@ -211,16 +522,10 @@ edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *
                 "document is none");
         return EDI_E_ARG;
     }
-    json_error_t err;
-    json_t *p = plan ? json_loads(plan, 0, &err) : NULL;
-    const char *type = p ? json_string_value(json_object_get(p, "type")) : NULL;
-    if (!type ||
-        (strcmp(type, "accepted") && strcmp(type, "changed") && strcmp(type, "rejected"))) {
-        json_decref(p);
-        edi_say(why, why_n, "the order's answer plan \"%.80s\" names no response type "
-                "(accepted, changed or rejected)", plan ? plan : "");
+    const char *type;
+    json_t *p = plan_parse(plan, &type, why, why_n);
+    if (!p)
         return EDI_E_ARG;
-    }
     xmlDocPtr doc = xmlCopyDoc(order, 1);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     edi_result r = root ? EDI_OK : EDI_E_NOMEM;
@@ -229,13 +534,14 @@ edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *
         xmlUnsetProp(root, BAD_CAST "source");
     }
     xmlNodePtr kind = NULL, number = NULL, refs_before = NULL;
-    bool dated = false;
+    bool dated = false, typed = false;
     for (xmlNodePtr c = root ? root->children : NULL, next; r == EDI_OK && c; c = next) {
         next = c->next;
         if (is(c, "kind")) {
             kind = c;
             set_text(c, "order_response");
         } else if (is(c, "type")) {
+            typed = true;
             xmlNodePtr t = element(doc, root->ns, "type", type);
             if (!t)
                 r = EDI_E_NOMEM;
@@ -270,6 +576,12 @@ edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *
         edi_say(why, why_n, "the canonical order has no kind or number");
         r = EDI_E_ARG;
     }
+    if (r == EDI_OK && !typed) {
+        /* An order without a type (it is optional) still gets the response's. */
+        xmlNodePtr t = element(doc, root->ns, "type", type);
+        if (!t || !xmlAddNextSibling(kind, t))
+            r = EDI_E_NOMEM;
+    }
     if (r == EDI_OK && !dated) {
         xmlNodePtr d = element(doc, root->ns, "date", date);
         if (!d || !xmlSetProp(d, BAD_CAST "role", BAD_CAST "document") ||
@@ -291,6 +603,11 @@ edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *
         else
             xmlAddChild(root, ref);
     }
+    bool said = false;
+    if (r == EDI_OK && strcmp(type, "rejected")) {
+        r = amend_document(doc, root, p, true, why, why_n);
+        said = r != EDI_OK;
+    }
     if (r == EDI_OK) {
         r = respond_lines(doc, root, type, json_object_get(p, "lines"));
         if (r == EDI_E_ARG)
@@ -298,7 +615,7 @@ edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *
     }
     json_decref(p);
     if (r != EDI_OK) {
-        if (r == EDI_E_NOMEM)
+        if (r == EDI_E_NOMEM && !said)
             edi_say(why, why_n, "out of memory building an order response");
         xmlFreeDoc(doc);
         return r;
@@ -1564,7 +1881,7 @@ static int add_document(void *ctx, const store_order_document *d)
     return 0;
 }
 
-/* The canonical order of `o` from the content store. */
+/* The canonical order of `o` from the content store, amended by its answer plan. */
 static edi_result read_order(content_store *cs, const store_order *o, xmlDocPtr *doc, char *why,
                              size_t why_n)
 {
@@ -1577,6 +1894,15 @@ static edi_result read_order(content_store *cs, const store_order *o, xmlDocPtr 
         r = EDI_E_CORRUPT;
     }
     edi_buf_free(&raw);
+    /* The order as agreed: with the values its answer plan supplied (price, unit, ...). */
+    if (r == EDI_OK && o->answer[0] &&
+        orders_apply_plan(*doc, o->answer, sentence, sizeof sentence) != EDI_OK) {
+        edi_say(why, why_n, "the answer plan of order %" PRId64 " cannot be applied: %s", o->id,
+                sentence);
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+        r = EDI_E_CORRUPT;
+    }
     return r;
 }
 

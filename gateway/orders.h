@@ -70,19 +70,39 @@ typedef enum {
 
 orders_verdict orders_verdict_of(order_action outcome, bool approval_needed);
 
-/* The answer plan as JSON text into `out`: {"type":"accepted"|"changed"|"rejected",
- * "lines":{"<line number>":"changed"|"rejected"}}: rejected when `rejected`; changed when a
- * finding amended the order (each amended line changed); else accepted. EDI_E_LIMIT when
- * it does not fit, EDI_E_NOMEM. */
+/* The answer plan as JSON text into `out` (keys sorted):
+ *   {"type":"accepted"|"changed"|"rejected", "currency":"EUR",
+ *    "lines":{"<line number>":{"status":"changed", "price":"12.50", "basis":"100",
+ *                              "unit":"C62", "quantity":"12"}}}
+ * rejected when `rejected` (then nothing else); changed when a finding amended the order,
+ * each amended line named with status changed and the values its amend findings supplied
+ * (order_finding.value: price with its basis when that is not 1, unit, quantity), and the
+ * currency when CURRENCY_ASSUMED (or another order-level amend) supplied one; else accepted.
+ * Plans written before the values were kept name a line's status as a string
+ * ({"lines":{"2":"changed"}}); every reader here takes both. EDI_E_LIMIT when it does not
+ * fit, EDI_E_NOMEM. */
 edi_result orders_answer_plan(const order_check_result *cr, bool rejected, char *out,
                               size_t n);
 
+/* The order as agreed: the canonical `order` (as received and stored) amended in place by
+ * the values of the answer plan `plan`: the currency, and per named line the unit of its
+ * quantity (unitAsSent removed), its quantity and its net price (basisQuantity the plan's
+ * basis, absent for 1); a line whose price or quantity changed loses its lineAmount and
+ * computed allowance/charge amounts, and the document its totals/lineAmountTotal, for
+ * canonical_totals to compute again. A plan without values changes nothing. What despatch
+ * advices and invoices are built from (orders_despatch, orders_invoice). EDI_E_ARG with a
+ * sentence when `order` is no canonical order, the plan is none, a value is not usable or
+ * names a line the order does not have; EDI_E_NOMEM. */
+edi_result orders_apply_plan(xmlDocPtr order, const char *plan, char *why, size_t why_n);
+
 /* The canonical orderResponse answering the canonical `order` by the answer plan `plan`:
  * type from the plan, number `response_number`, document date `date` (YYYY-MM-DD), a
- * customer_order reference to the order's number, every line with its status (the plan's,
- * else the type's: accepted or rejected, changed lines accepted unless named). *out is a new
- * document the caller frees with xmlFreeDoc. EDI_E_ARG when `order` is no canonical order
- * or the plan is not one. */
+ * customer_order reference to the order's number, the plan's amendments as
+ * orders_apply_plan makes them (not in a rejected response), a line whose quantity was
+ * amended keeping the quantity ordered as orderedQuantity, and every line with its status
+ * (the plan's, else the type's: accepted or rejected, changed lines accepted unless named).
+ * *out is a new document the caller frees with xmlFreeDoc. EDI_E_ARG when `order` is no
+ * canonical order or the plan is not one or cannot be applied. */
 edi_result orders_build_response(xmlDocPtr order, const char *plan, const char *response_number,
                                  const char *date, xmlDocPtr *out, char *why, size_t why_n);
 

@@ -796,10 +796,10 @@ static edi_result deliver_directory(const partner *who, const store_message *m,
     edi_result r = channel_dir_write(who->outbox, m->filename, raw->p, raw->len, path,
                                      sizeof path, sentence, sizeof sentence);
     if (r == EDI_E_ARG)
-        snprintf(d->sentence, sizeof d->sentence, "The file name \"%s\" cannot be written: %s",
-                 m->filename, sentence);
+        snprintf(d->sentence, sizeof d->sentence, "The file name \"%.200s\" cannot be "
+                 "written: %.400s", m->filename, sentence);
     else if (r != EDI_OK)
-        snprintf(d->sentence, sizeof d->sentence, "%s", sentence);
+        snprintf(d->sentence, sizeof d->sentence, "%.600s", sentence);
     else
         snprintf(d->detail, sizeof d->detail, "written to %.900s (%zu bytes)", path, raw->len);
     return r;

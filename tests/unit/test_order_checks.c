@@ -4,9 +4,11 @@
  * reasons and its outcome), the clean order passes, prices per 100 compare by unit price,
  * the tolerance and the credit limit pass exactly at their limit and hold one step above,
  * quantities with 3 decimals meet a step of 0.5, options override actions and the date,
- * lookups that fail stop the run, and the real sample interchange
- * samples/edifact/orders-d96a-eancom.edi, mapped by the conversion engine, is checked
- * against master data written for its GLN and GTINs. */
+ * lookups that fail stop the run, findings carry the value they supply or propose (an amend
+ * override of the step takes the proposed quantity into the amount), and the real sample
+ * interchange samples/edifact/orders-d96a-eancom.edi, mapped by the conversion engine, is
+ * checked against master data written for its GLN and GTINs; its order without currency,
+ * unit and price is answered by an EANCOM ORDRSP that states them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,6 +22,7 @@
 #include "convert.h"
 #include "mapping_fixture.h"
 #include "order_checks.h"
+#include "orders.h"
 
 #define ROOT GATEWAY_FORMATS_DIR "/.."
 #define CHECKS ROOT "/tests/corpus/checks/"
@@ -319,7 +322,7 @@ static const struct {
     { "contract-not-yet-valid.xml", "C100", BIT(OC_CONTRACT_NOT_YET_VALID), ORDER_ACTION_HOLD },
     { "contract-currency.xml", "C100", BIT(OC_CONTRACT_CURRENCY), ORDER_ACTION_HOLD },
     { "price-differs.xml", "C100", BIT(OC_PRICE_DIFFERS), ORDER_ACTION_HOLD },
-    { "price-within-tolerance.xml", "C100", BIT(OC_PRICE_WITHIN_TOLERANCE), ORDER_ACTION_WARN },
+    { "price-within-tolerance.xml", "C100", BIT(OC_PRICE_WITHIN_TOLERANCE), ORDER_ACTION_AMEND },
     { "price-added.xml", "C100", BIT(OC_PRICE_ADDED), ORDER_ACTION_AMEND },
     { "price-missing.xml", "C100", BIT(OC_PRICE_MISSING) | BIT(OC_CONTRACT_EXPIRED),
       ORDER_ACTION_HOLD },
@@ -422,8 +425,15 @@ static void tolerance_boundary(void **state)
     assert_string_equal(up->found, "12.75 EUR per 1 C62");
     assert_contains(up->text, "by 2.00 %, within the allowed 2 %");
     assert_contains(finding(&r, OC_PRICE_WITHIN_TOLERANCE, "2")->text, "by -2.00 %");
-    /* Within the tolerance the contract price applies: 2 x 48 x 12.50. */
+    /* Within the tolerance the contract price applies: 2 x 48 x 12.50; the answer says so
+     * (an amendment, so the order response carries the contract price on both lines). */
     assert_decimal(r.amount, "1200.00");
+    assert_int_equal(up->action, ORDER_ACTION_AMEND);
+    char plan[4096];
+    assert_int_equal(orders_answer_plan(&r, false, plan, sizeof plan), EDI_OK);
+    assert_contains(plan, "\"type\":\"changed\"");
+    assert_contains(plan, "\"1\":{\"price\":\"12.50\"");
+    assert_contains(plan, "\"2\":{\"price\":\"12.50\"");
     order_check_result_free(&r);
 
     check_file("price-differs.xml", "C100", &m, NULL, &r);
@@ -446,10 +456,25 @@ static void quantities_and_steps(void **state)
     assert_string_equal(f->expected, "a multiple of 0.5");
     assert_string_equal(f->found, "2.250 MTR");
     assert_contains(f->text, "amend the line to 2.5 ");
+    /* The proposal travels as a value, for staff (or an amend override) to apply. */
+    assert_int_equal(f->field, ORDER_FIELD_QUANTITY);
+    assert_string_equal(f->value, "2.5");
     assert_contains(finding(&r, OC_NOT_STEP_MULTIPLE, "3")->text, "amend the line to 2.5 ");
     /* Held lines still count: 2.250, 2.500 and 2.100 x 0.0395 = 0.09 + 0.10 (0.09875) +
      * 0.08 (0.08295). */
     assert_decimal(r.amount, "0.27");
+    order_check_result_free(&r);
+
+    /* A partner whose settings make the step an amend: the proposed 2.5 is what is ordered,
+     * and counted: 3 x 2.5 x 0.0395 = 3 x 0.10 (0.09875). */
+    static const order_check_override amend_step[] = {
+        { OC_NOT_STEP_MULTIPLE, ORDER_ACTION_AMEND },
+    };
+    order_check_options opt = { .overrides = amend_step, .override_count = 1 };
+    check_file("not-step-multiple.xml", "C100", &m, &opt, &r);
+    assert_int_equal(r.outcome, ORDER_ACTION_AMEND);
+    assert_int_equal(finding(&r, OC_NOT_STEP_MULTIPLE, "1")->action, ORDER_ACTION_AMEND);
+    assert_decimal(r.amount, "0.30");
     order_check_result_free(&r);
 
     check_file("below-minimum.xml", "C100", &m, NULL, &r);
@@ -458,11 +483,15 @@ static void quantities_and_steps(void **state)
     assert_string_equal(f->expected, "at least 1.5");
     assert_string_equal(f->found, "1.000 MTR");
     assert_contains(f->text, "amend the line to 1.5 ");
+    assert_int_equal(f->field, ORDER_FIELD_QUANTITY);
+    assert_string_equal(f->value, "1.5");
     order_check_result_free(&r);
 
     check_file("unit-assumed.xml", "C100", &m, NULL, &r);
     f = finding(&r, OC_UNIT_ASSUMED, "1");
     assert_string_equal(f->expected, "C62");
+    assert_int_equal(f->field, ORDER_FIELD_UNIT);
+    assert_string_equal(f->value, "C62");
     assert_decimal(r.amount, "75.00");
     order_check_result_free(&r);
 
@@ -501,7 +530,12 @@ static void amounts_of_amends_and_rejects(void **state)
     memory_md m = base_md();
     order_check_result r = { 0 };
     check_file("price-added.xml", "C100", &m, NULL, &r);
-    assert_string_equal(finding(&r, OC_PRICE_ADDED, "1")->expected, "12.50 EUR per 1 C62");
+    const order_finding *f = finding(&r, OC_PRICE_ADDED, "1");
+    assert_string_equal(f->expected, "12.50 EUR per 1 C62");
+    /* The contract price is the value the order response states. */
+    assert_int_equal(f->field, ORDER_FIELD_PRICE);
+    assert_string_equal(f->value, "12.50");
+    assert_string_equal(f->basis, "1");
     assert_decimal(r.amount, "600.00");
     assert_true(r.amount_complete);
     order_check_result_free(&r);
@@ -531,6 +565,22 @@ static void amounts_of_amends_and_rejects(void **state)
     /* The currency is the customer's when none was sent. */
     check_file("currency-assumed.xml", "C100", &m, NULL, &r);
     assert_string_equal(r.currency, "EUR");
+    f = finding(&r, OC_CURRENCY_ASSUMED, "");
+    assert_int_equal(f->field, ORDER_FIELD_CURRENCY);
+    assert_string_equal(f->value, "EUR");
+    order_check_result_free(&r);
+
+    /* A price hold proposes the contract price with its basis. */
+    check_file("price-differs.xml", "C100", &m, NULL, &r);
+    f = finding(&r, OC_PRICE_DIFFERS, "1");
+    assert_int_equal(f->field, ORDER_FIELD_PRICE);
+    assert_string_equal(f->value, "12.50");
+    assert_string_equal(f->basis, "1");
+    order_check_result_free(&r);
+    /* Findings without a value supply none. */
+    check_file("no-contract.xml", "C100", &m, NULL, &r);
+    assert_int_equal(r.items[0].field, ORDER_FIELD_NONE);
+    assert_string_equal(r.items[0].value, "");
     order_check_result_free(&r);
 }
 
@@ -730,14 +780,14 @@ static void sample_orders(void **state)
     memory_md m = base_md();
     md_lookup md = lookup_of(&m);
     order_check_result r[2] = { { 0 } };
+    xmlDocPtr docs[2];
     for (size_t i = 0; i < 2; i++) {
-        xmlDocPtr doc = mf_parse(out.items[i].data, out.items[i].len, out.items[i].name);
+        xmlDocPtr doc = docs[i] = mf_parse(out.items[i].data, out.items[i].len, out.items[i].name);
         char *gln = xpath_string(doc, "/c:order/c:party[@role='buyer']/c:id[@scheme='gln']");
         assert_int_equal(order_checks_run(doc, customer_of_gln(gln), &md, NULL, &r[i], why,
                                           sizeof why),
                          EDI_OK);
         free(gln);
-        xmlFreeDoc(doc);
     }
     /* PO-2026-1187: A1 by GTIN (48 PCE = C62 at 12.50), A2 by GTIN and supplier number
      * TH-200 (12.5 MTR at 3.95 per 100: minimum 10, step 0.5), all as in the contracts. */
@@ -754,6 +804,38 @@ static void sample_orders(void **state)
     assert_string_equal(r[1].currency, "EUR");
     assert_decimal(r[1].amount, "75.00");
     assert_decimal(r[1].reserve, "75.00");
+
+    /* The values filled in travel to the order response: the plan carries them, and the
+     * EANCOM ORDRSP written from the response says changed (BGM 1225 4, LIN 1229 3) with the
+     * currency, the unit and the contract price. */
+    char plan[512];
+    assert_int_equal(orders_answer_plan(&r[1], false, plan, sizeof plan), EDI_OK);
+    assert_string_equal(plan, "{\"currency\":\"EUR\",\"lines\":{\"1\":{\"price\":\"12.50\","
+                              "\"status\":\"changed\",\"unit\":\"C62\"}},\"type\":\"changed\"}");
+    xmlDocPtr resp = NULL;
+    if (orders_build_response(docs[1], plan, "R2", "2026-11-27", &resp, why, sizeof why) != EDI_OK)
+        fail_msg("no order response: %s", why);
+    xmlChar *bytes = NULL;
+    int len = 0;
+    xmlDocDumpMemoryEnc(resp, &bytes, &len, "UTF-8");
+    convert_results ordrsp = { 0 };
+    convert_options opt = { .datetime = "20261127:1200" };
+    if (convert_run(e, (const char *)bytes, (size_t)len, CONVERT_TO_ORDRSP, &opt, &ordrsp, &f,
+                    why, sizeof why) != CONVERT_DONE)
+        fail_msg("no ORDRSP: %s", why);
+    static const char *const segments[] = {
+        "UNH+1+ORDRSP:D:96A:UN:EAN005'", "BGM+231+R2+4'", "RFF+ON:PO-2026-1188'",
+        "CUX+2:EUR:9'", "LIN+1+3+4006381333931:EN'", "QTY+21:6:PCE'", "MOA+203:75.00'",
+        "PRI+AAA:12.50'",
+    };
+    for (size_t i = 0; i < sizeof segments / sizeof segments[0]; i++)
+        if (!strstr(ordrsp.items[0].data, segments[i]))
+            fail_msg("the ORDRSP has no %s:\n%s", segments[i], ordrsp.items[0].data);
+    convert_results_free(&ordrsp);
+    xmlFree(bytes);
+    xmlFreeDoc(resp);
+    xmlFreeDoc(docs[0]);
+    xmlFreeDoc(docs[1]);
     /* Both orders' exposures: 1000.00 open + 600.49 and + 75.00 are far below 50000.00. */
     order_check_result_free(&r[0]);
     order_check_result_free(&r[1]);

@@ -2,7 +2,9 @@
  * moves the state machine allows and refuses, what a move does besides the state (the
  * order number recorded and the credit reserved on accepted, released on rejected), the
  * verdict of checks and approval rules, the answer plan and the canonical order response
- * built from it (valid against the canonical XSD, with type, reference and line statuses),
+ * built from it (valid against the canonical XSD, with type, reference and line statuses;
+ * the amended currency, unit, quantity and price as values, written to ORDRSP and openTRANS
+ * ORDERRESPONSE; despatch and invoice built from the order as its plan amended it),
  * asking approvers (mail messages with envelopes and jobs; nobody eligible is a dead end in
  * the order's events), and deciding: the approver approves once, the requester may not
  * approve their own order, a user of another customer may not decide, a changed order
@@ -22,6 +24,7 @@
 
 #include "approval_link.h"
 #include "content_store.h"
+#include "convert.h"
 #include "mapping.h"
 #include "orders.h"
 #include "store.h"
@@ -228,14 +231,17 @@ static void response_from_plan(void **state)
 {
     (void)state;
     order_check_result cr = { 0 };
-    order_finding f[2] = { { .action = ORDER_ACTION_AMEND, .reason = OC_PRICE_ADDED, .line = "2" },
-                           { .action = ORDER_ACTION_WARN, .reason = OC_PRICE_WITHIN_TOLERANCE,
-                             .line = "1" } };
+    /* An amend without a value (an override's) names the line; a warn's value is not used. */
+    order_finding f[2] = {
+        { .action = ORDER_ACTION_AMEND, .reason = OC_PRICE_DIFFERS, .line = "2" },
+        { .action = ORDER_ACTION_WARN, .reason = OC_PRICE_WITHIN_TOLERANCE, .line = "1",
+          .field = ORDER_FIELD_PRICE, .value = "12.40" },
+    };
     cr.items = f;
     cr.count = 2;
     char plan[512], why[512];
     assert_int_equal(orders_answer_plan(&cr, false, plan, sizeof plan), EDI_OK);
-    assert_string_equal(plan, "{\"lines\":{\"2\":\"changed\"},\"type\":\"changed\"}");
+    assert_string_equal(plan, "{\"lines\":{\"2\":{\"status\":\"changed\"}},\"type\":\"changed\"}");
     assert_int_equal(orders_answer_plan(&cr, true, plan, sizeof plan), EDI_OK);
     assert_string_equal(plan, "{\"lines\":{},\"type\":\"rejected\"}");
     assert_int_equal(orders_answer_plan(&cr, false, plan, 10), EDI_E_LIMIT);
@@ -244,6 +250,7 @@ static void response_from_plan(void **state)
         xmlReadMemory(order_xml, (int)sizeof order_xml - 1, NULL, NULL, XML_PARSE_NONET);
     assert_non_null(order);
     xmlDocPtr resp = NULL;
+    /* A plan written before the values were kept: the line's status as a string. */
     assert_int_equal(orders_build_response(order, "{\"lines\":{\"2\":\"changed\"},\"type\":"
                                                   "\"changed\"}",
                                            "R7", "2026-11-27", &resp, why, sizeof why), EDI_OK);
@@ -490,6 +497,188 @@ static void assert_canonical_valid(xmlDocPtr doc)
     if (r != EDI_OK)
         fail_msg("not valid canonical: %s", why);
     mapping_free(m);
+}
+
+/* An order without a currency, a line without a unit and below its minimum, a line without
+ * a price, and a line priced within the tolerance. */
+static const char amend_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<order xmlns=\"urn:edi-gateway:canonical:1\">"
+    "<kind>order</kind><number>PO-9</number>"
+    "<date role=\"document\">2026-11-26</date>"
+    "<reference kind=\"contract\">RV-1</reference>"
+    "<party role=\"buyer\"><id scheme=\"gln\">4012345000016</id></party>"
+    "<party role=\"supplier\"><id scheme=\"gln\">4098765000012</id></party>"
+    "<line><number>1</number><gtin>4006381333931</gtin><quantity>7</quantity>"
+    "<netPrice>12.50</netPrice><lineAmount computed=\"true\">87.50</lineAmount></line>"
+    "<line><number>2</number><gtin>4006381333948</gtin><quantity unit=\"MTR\">12.5</quantity>"
+    "</line>"
+    "<line><number>3</number><gtin>4006381333955</gtin><quantity unit=\"C62\">2</quantity>"
+    "<netPrice>20.20</netPrice><lineAmount computed=\"true\">40.40</lineAmount></line>"
+    "<totals><lineCount computed=\"true\">3</lineCount><lineAmountTotal>127.90</lineAmountTotal>"
+    "</totals></order>";
+
+/* The amendments of the checks travel as values: the plan carries them, the response states
+ * them (with the quantity ordered), and the EDIFACT ORDRSP and openTRANS ORDERRESPONSE written
+ * from it carry the changed price, unit, quantity and currency. */
+static void response_carries_amendments(void **state)
+{
+    (void)state;
+    order_finding f[5] = {
+        { .action = ORDER_ACTION_AMEND, .reason = OC_CURRENCY_ASSUMED, .line = "",
+          .field = ORDER_FIELD_CURRENCY, .value = "EUR" },
+        { .action = ORDER_ACTION_AMEND, .reason = OC_UNIT_ASSUMED, .line = "1",
+          .field = ORDER_FIELD_UNIT, .value = "C62" },
+        /* A partner whose settings make BELOW_MINIMUM an amend: the proposal is taken. */
+        { .action = ORDER_ACTION_AMEND, .reason = OC_BELOW_MINIMUM, .line = "1",
+          .field = ORDER_FIELD_QUANTITY, .value = "12" },
+        { .action = ORDER_ACTION_AMEND, .reason = OC_PRICE_ADDED, .line = "2",
+          .field = ORDER_FIELD_PRICE, .value = "3.95", .basis = "100" },
+        { .action = ORDER_ACTION_WARN, .reason = OC_PRICE_WITHIN_TOLERANCE, .line = "3",
+          .field = ORDER_FIELD_PRICE, .value = "20.00", .basis = "1" },
+    };
+    order_check_result cr = { .items = f, .count = 5, .outcome = ORDER_ACTION_AMEND };
+    char plan[512], why[512] = "";
+    assert_int_equal(orders_answer_plan(&cr, false, plan, sizeof plan), EDI_OK);
+    assert_string_equal(plan, "{\"currency\":\"EUR\",\"lines\":{\"1\":{\"quantity\":\"12\","
+                              "\"status\":\"changed\",\"unit\":\"C62\"},\"2\":{\"basis\":\"100\","
+                              "\"price\":\"3.95\",\"status\":\"changed\"}},\"type\":\"changed\"}");
+    /* A rejected order carries no amendments. */
+    assert_int_equal(orders_answer_plan(&cr, true, plan + 256, 256), EDI_OK);
+    assert_string_equal(plan + 256, "{\"lines\":{},\"type\":\"rejected\"}");
+
+    xmlDocPtr order =
+        xmlReadMemory(amend_xml, (int)sizeof amend_xml - 1, NULL, NULL, XML_PARSE_NONET);
+    assert_non_null(order);
+    xmlDocPtr resp = NULL;
+    if (orders_build_response(order, plan, "R9", "2026-11-27", &resp, why, sizeof why) != EDI_OK)
+        fail_msg("no response: %s", why);
+    mapping_ctx *m = mapping_new(CANONICAL_XSD);
+    assert_non_null(m);
+    if (mapping_validate(m, resp, why, sizeof why) != EDI_OK)
+        fail_msg("the response is not valid canonical: %s", why);
+    mapping_free(m);
+    assert_xpath(resp, "/c:orderResponse/c:type", "changed");
+    assert_xpath(resp, "/c:orderResponse/c:currency", "EUR");
+    /* Line 1: the unit assumed, the quantity raised to 12 with the 7 ordered kept, its amount
+     * computed again (12 x 12.50). */
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:status", "changed");
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:quantity", "12");
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:quantity/@unit", "C62");
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:orderedQuantity", "7");
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:orderedQuantity/@unit", "C62");
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:netPrice", "12.50");
+    assert_xpath(resp, "/c:orderResponse/c:line[1]/c:lineAmount", "150.00");
+    /* Line 2: the contract price per 100 added; 12.5 x 3.95 / 100 = 0.49. */
+    assert_xpath(resp, "/c:orderResponse/c:line[2]/c:status", "changed");
+    assert_xpath(resp, "/c:orderResponse/c:line[2]/c:netPrice", "3.95");
+    assert_xpath(resp, "/c:orderResponse/c:line[2]/c:netPrice/@basisQuantity", "100");
+    assert_xpath(resp, "/c:orderResponse/c:line[2]/c:lineAmount", "0.49");
+    assert_xpath(resp, "count(/c:orderResponse/c:line[2]/c:orderedQuantity)", "0");
+    /* Line 3: a warning changes nothing. */
+    assert_xpath(resp, "/c:orderResponse/c:line[3]/c:status", "accepted");
+    assert_xpath(resp, "/c:orderResponse/c:line[3]/c:netPrice", "20.20");
+    /* The sent total of the old amounts is replaced by the computed one. */
+    assert_xpath(resp, "/c:orderResponse/c:totals/c:lineAmountTotal", "190.89");
+    assert_xpath(resp, "/c:orderResponse/c:totals/c:lineAmountTotal/@computed", "true");
+
+    /* Written as partners get it. */
+    convert_engine *e = convert_engine_new(GATEWAY_FORMATS_DIR, GATEWAY_FORMATS_DIR "/../xslt",
+                                           why, sizeof why);
+    assert_non_null(e);
+    xmlChar *bytes = NULL;
+    int len = 0;
+    xmlDocDumpMemoryEnc(resp, &bytes, &len, "UTF-8");
+    convert_results out = { 0 };
+    doc_findings df;
+    doc_findings_init(&df);
+    convert_options opt = { .datetime = "20261127:1200" };
+    convert_status st = convert_run(e, (const char *)bytes, (size_t)len, CONVERT_TO_ORDRSP, &opt,
+                                    &out, &df, why, sizeof why);
+    if (st != CONVERT_DONE || out.count != 1)
+        fail_msg("no ORDRSP (%d): %s", (int)st, why);
+    const char *edi = out.items[0].data;
+    static const char *const segments[] = {
+        "BGM+231+R9+4'", "CUX+2:EUR:9'", "LIN+1+3+4006381333931:EN'", "QTY+21:7:PCE'",
+        "QTY+113:12:PCE'", "MOA+203:150.00'", "LIN+2+3+4006381333948:EN'",
+        "PRI+AAA:3.95:::100'", "LIN+3+5+4006381333955:EN'", "PRI+AAA:20.20'",
+    };
+    for (size_t i = 0; i < sizeof segments / sizeof segments[0]; i++)
+        if (!strstr(edi, segments[i]))
+            fail_msg("the ORDRSP has no %s:\n%s", segments[i], edi);
+    convert_results_free(&out);
+    st = convert_run(e, (const char *)bytes, (size_t)len, CONVERT_TO_OPENTRANS, &opt, &out, &df,
+                     why, sizeof why);
+    if (st != CONVERT_DONE || out.count != 1)
+        fail_msg("no ORDERRESPONSE (%d): %s", (int)st, why);
+    xmlDocPtr ot = xmlReadMemory(out.items[0].data, (int)out.items[0].len, NULL, NULL,
+                                 XML_PARSE_NONET);
+    assert_non_null(ot);
+    assert_xpath(ot, "string(//*[local-name()='CURRENCY'])", "EUR");
+    assert_xpath(ot, "string(//ot:ORDERRESPONSE_ITEM[1]/ot:QUANTITY)", "12");
+    assert_xpath(ot, "string(//ot:ORDERRESPONSE_ITEM[1]/*[local-name()='ORDER_UNIT'])", "C62");
+    assert_xpath(ot, "string(//ot:ORDERRESPONSE_ITEM[1]/ot:REMARKS[@type='status'])", "changed");
+    assert_xpath(ot, "string(//ot:ORDERRESPONSE_ITEM[2]/ot:PRODUCT_PRICE_FIX/"
+                     "*[local-name()='PRICE_AMOUNT'])", "3.95");
+    assert_xpath(ot, "string(//ot:ORDERRESPONSE_ITEM[2]/ot:PRODUCT_PRICE_FIX/"
+                     "*[local-name()='PRICE_QUANTITY'])", "100");
+    xmlFreeDoc(ot);
+    convert_results_free(&out);
+    doc_findings_free(&df);
+    convert_engine_free(e);
+    xmlFree(bytes);
+    xmlFreeDoc(resp);
+
+    /* The order as agreed (what despatch and invoice are built from): the same values, no
+     * status and no ordered quantity. */
+    xmlDocPtr agreed = xmlCopyDoc(order, 1);
+    if (orders_apply_plan(agreed, plan, why, sizeof why) != EDI_OK)
+        fail_msg("not applied: %s", why);
+    assert_xpath(agreed, "/c:order/c:currency", "EUR");
+    assert_xpath(agreed, "/c:order/c:line[1]/c:quantity", "12");
+    assert_xpath(agreed, "/c:order/c:line[1]/c:quantity/@unit", "C62");
+    assert_xpath(agreed, "count(/c:order/c:line/c:orderedQuantity | /c:order/c:line/c:status)",
+                 "0");
+    assert_xpath(agreed, "/c:order/c:line[2]/c:netPrice", "3.95");
+    assert_canonical_valid(agreed);
+    xmlFreeDoc(agreed);
+
+    /* A plan without values changes nothing; one that names a line the order lacks, or a value
+     * that is no decimal or code, is refused. */
+    agreed = xmlCopyDoc(order, 1);
+    assert_int_equal(orders_apply_plan(agreed, "{\"lines\":{\"2\":\"changed\"},\"type\":"
+                                               "\"changed\"}", why, sizeof why), EDI_OK);
+    xmlChar *before = NULL, *after = NULL;
+    int blen = 0, alen = 0;
+    xmlDocDumpMemory(order, &before, &blen);
+    xmlDocDumpMemory(agreed, &after, &alen);
+    assert_string_equal((const char *)after, (const char *)before);
+    xmlFree(before);
+    xmlFree(after);
+    static const struct {
+        const char *plan, *says;
+    } bad[] = {
+        { "{\"lines\":{\"9\":{\"price\":\"1.00\",\"status\":\"changed\"}},\"type\":\"changed\"}",
+          "line 9, which the order does not have" },
+        { "{\"lines\":{\"2\":{\"price\":\"3,95\",\"status\":\"changed\"}},\"type\":\"changed\"}",
+          "price of line 2 is not a usable price" },
+        { "{\"lines\":{\"1\":{\"quantity\":\"0\",\"status\":\"changed\"}},\"type\":\"changed\"}",
+          "quantity of line 1" },
+        { "{\"currency\":\"eur\",\"lines\":{},\"type\":\"changed\"}", "currency" },
+        { "{\"lines\":{},\"type\":\"maybe\"}", "names no response type" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        assert_int_equal(orders_apply_plan(agreed, bad[i].plan, why, sizeof why), EDI_E_ARG);
+        if (!strstr(why, bad[i].says))
+            fail_msg("plan %s: \"%s\" does not say \"%s\"", bad[i].plan, why, bad[i].says);
+        assert_int_equal(orders_build_response(order, bad[i].plan, "R9", "2026-11-27", &resp, why,
+                                               sizeof why), EDI_E_ARG);
+        assert_null(resp);
+    }
+    assert_int_equal(orders_apply_plan(NULL, plan, why, sizeof why), EDI_E_ARG);
+    xmlFreeDoc(agreed);
+    xmlFreeDoc(order);
 }
 
 static void despatch_partly_then_in_full(void **state)
@@ -744,6 +933,49 @@ static void despatch_and_invoice_in_the_store(void **state)
     json_decref(rest1);
 }
 
+/* Despatch and invoice are built from the order as agreed: line 2 of the order has no price,
+ * and the price its answer plan supplied (3.95 per 100) is the one invoiced. */
+static void amended_order_despatched_and_invoiced(void **state)
+{
+    fixture *fx = *state;
+    char why[1024], body[2048];
+    static const char *const arts[][5] = {
+        { "A-1", "4006381333931", "Thermostatkopf TH-100", "C62", "TH-100" },
+        { "A-2", "4006381333948", "Kupferrohr TH-200", "MTR", "TH-200" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        md_article art;
+        memset(&art, 0, sizeof art);
+        snprintf(art.id, sizeof art.id, "%s", arts[i][0]);
+        snprintf(art.gtin, sizeof art.gtin, "%s", arts[i][1]);
+        snprintf(art.name, sizeof art.name, "%s", arts[i][2]);
+        snprintf(art.units, sizeof art.units, "%s", arts[i][3]);
+        snprintf(art.supplier_number, sizeof art.supplier_number, "%s", arts[i][4]);
+        ASSERT_OK(store_article_put(fx->s, &art, NULL, NULL, why, sizeof why));
+    }
+    store_order o;
+    new_order(fx, "PO-9", "", &o);
+    const char plan[] = "{\"lines\":{\"2\":{\"basis\":\"100\",\"price\":\"3.95\",\"status\":"
+                        "\"changed\"}},\"type\":\"changed\"}";
+    ASSERT_OK(orders_move(fx->s, &o, ORDER_ACCEPTED, "t", "", plan, why, sizeof why));
+    orders_document_result res;
+    json_t *all = json_of("{\"delivery_note\": \"LS-9\", \"lines\": [{\"line\": \"1\", "
+                          "\"quantity\": \"48\"}, {\"line\": \"2\", \"quantity\": \"12.5\"}]}");
+    ASSERT_OK(orders_despatch(fx->s, fx->cs, o.id, all, "erp", &res, why, sizeof why));
+    assert_string_equal(res.state, "despatched");
+    snprintf(body, sizeof body, "{\"invoice_date\": \"2026-11-30\", \"payment_terms\": "
+             "\"30 days net\", \"vat\": {\"category\": \"S\", \"rate\": \"19\"}, %s}",
+             seller_json);
+    json_t *inv = json_of(body);
+    if (orders_invoice(fx->s, fx->cs, NULL, o.id, inv, "erp", &res, why, sizeof why) != EDI_OK)
+        fail_msg("not invoiced: %s", why);
+    /* 48 x 12.50 + 12.5 x 3.95 / 100 = 600.00 + 0.49; 19 % VAT 114.09; 714.58 due. */
+    assert_string_equal(res.amount, "714.58");
+    doc_findings_free(&res.findings);
+    json_decref(inv);
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,9 +985,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(approval_asked_and_decided, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_order_cannot_be_approved, setup, teardown),
         cmocka_unit_test_setup_teardown(dead_end_and_expiry, setup, teardown),
+        cmocka_unit_test(response_carries_amendments),
         cmocka_unit_test(despatch_partly_then_in_full),
         cmocka_unit_test(invoice_built_completed_checked),
         cmocka_unit_test_setup_teardown(despatch_and_invoice_in_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(amended_order_despatched_and_invoiced, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
