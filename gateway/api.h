@@ -1,5 +1,7 @@
 /* api.h: the gateway's JSON API under /api (docs/api.md): master data for the ERP, customer
- * users managed by their customer's admins, web orders from the shop, messages for support.
+ * users managed by their customer's admins, web orders from the shop, orders and their
+ * decisions (the seller's release or rejection, the customer's approval), messages for
+ * support.
  * It owns registering the routes on the HTTP server, authenticating each request (api_auth.h),
  * and what every handler shares: reading JSON bodies, the error format
  * {"error": sentence, "field": member} and the mapping of results to HTTP statuses. The
@@ -16,6 +18,7 @@
 #include "content_store.h"
 #include "edi_result.h"
 #include "http_server.h"
+#include "orders.h"
 #include "partner.h"
 #include "store.h"
 #include "store_master.h"
@@ -34,6 +37,17 @@ typedef struct {
     const char *admin_key;         /* the ERP/admin key itself (see api_auth_load_key);
                                       NULL or "": no key opens the ERP routes */
     size_t max_order_bytes;        /* 0: API_ORDER_MAX_BYTES */
+    const orders_settings *approvals; /* links and mail for the approvals a seller's release
+                                      starts (orders.h); NULL: nobody is asked, the order
+                                      event says so */
+    char *const *seller;           /* the configuration's <seller> (config.h): one value per
+                                      config_seller_names entry, NULL when absent; the
+                                      invoices' default seller. NULL: no default */
+    const char *formats_dir;       /* the formats folder (EDIFACT directories) for parsed
+                                      trees; NULL: the built-in one */
+    void (*wake)(void *wake_ctx);  /* called after a decision queued an "answer" or "mail"
+                                      job, so that a worker takes it at once; may be NULL */
+    void *wake_ctx;
 } api_context;
 
 /* Register /api/customers, /api/articles, /api/contracts, /api/orders and /api/messages on

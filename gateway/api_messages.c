@@ -204,7 +204,8 @@ static void add_tree(const api_context *ctx, const store_message *m, message_tre
         return;
     }
     char dirpath[4096];
-    snprintf(dirpath, sizeof dirpath, "%s/edifact", config_default_formats_dir());
+    snprintf(dirpath, sizeof dirpath, "%s/edifact",
+             ctx->formats_dir ? ctx->formats_dir : config_default_formats_dir());
     const partner *p = m->direction == STORE_IN ? partner_set_by_id(ctx->partners, m->partner)
                                                 : NULL;
     edi_directory *dir = o.format == MAPPING_FORMAT_EDIFACT ? edi_directory_open(dirpath) : NULL;

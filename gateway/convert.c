@@ -965,7 +965,8 @@ convert_status convert_run(convert_engine *e, const char *buf, size_t len, conve
         break;
     case MAPPING_FORMAT_JSON:
         refuse(&r, CONVERT_REFUSED, NULL, "the file is JSON; converting it to canonical is not "
-               "supported yet");
+               "supported yet (a web order comes through POST /api/orders, from a partner "
+               "whose profile accepts web-order)");
         break;
     default:
         from_xml(&r, buf, len, format);

@@ -489,7 +489,9 @@ int daemon_serve(const gateway_config *cfg)
         if (r == EDI_OK) {
             g.api = (api_context){ .store = g.http_store, .store_lock = &g.http_lock,
                                    .content = g.content, .partners = g.partners,
-                                   .admin_key = g.admin_key };
+                                   .admin_key = g.admin_key, .approvals = &g.settings,
+                                   .seller = cfg->seller, .formats_dir = cfg->formats_dir,
+                                   .wake = wake_workers, .wake_ctx = &g };
             r = api_routes_register(g.http, &g.api, why, sizeof why);
             if (r == EDI_E_ARG) {
                 say("the ERP/admin API key cannot be used: %s (<http><adminKey> in %s)", why,

@@ -264,6 +264,14 @@ mapping_format mapping_detect(const char *buf, size_t len, char *why, size_t why
     }
     if (edifact_after_junk(s.p, s.end))
         return MAPPING_FORMAT_EDIFACT;
+    /* A byte order mark of UTF-16 (UTF-32 starts the same way): text in the wrong encoding. */
+    if (len >= 2 && (!memcmp(buf, "\xff\xfe", 2) || !memcmp(buf, "\xfe\xff", 2) ||
+                     (len >= 4 && !memcmp(buf, "\0\0\xfe\xff", 4)))) {
+        edi_say(why, why_n, "the file is UTF-16 or UTF-32 text (it starts with that byte order "
+                "mark); the gateway reads EDIFACT, XML and JSON in UTF-8 or a single-byte "
+                "character set: ask the sender to send it in UTF-8");
+        return MAPPING_FORMAT_UNKNOWN;
+    }
     /* Quote only what is safe to print: the first word if it is plain ASCII. */
     char word[24];
     size_t n = 0;

@@ -1,6 +1,8 @@
 /* store_master.c: master data in the SQLite store (store_master.h), on the tables of
- * migration 3 of store_sqlite.c and the handle's statement slots (store_sqlite_internal.h).
- * Every value is checked before it is bound; every statement is prepared once per handle. */
+ * migrations 3 and 6 of store_sqlite.c and the handle's statement slots
+ * (store_sqlite_internal.h). Every value is checked before it is bound; every statement is
+ * prepared once per handle. The running credit totals follow every write of a credit item
+ * in the same transaction, so that the exposure is one row to read. */
 #include "store_master.h"
 
 #include <stdarg.h>
@@ -26,6 +28,10 @@
  * the first that starts after it. */
 #define APPLIES "(valid_from = '' OR valid_from <= ?3) AND (valid_to = '' OR valid_to >= ?3)"
 #define ENDED "(valid_to <> '' AND valid_to < ?3)"
+/* credit_total's counts of open items with 0..9 decimals (migration 6 of store_sqlite.c). */
+#define TOTAL_DEC_COLS                                                                      \
+    "items_dec0, items_dec1, items_dec2, items_dec3, items_dec4, items_dec5, items_dec6,"  \
+    " items_dec7, items_dec8, items_dec9"
 
 enum {
     Q_CUST_EXISTS,
@@ -65,6 +71,13 @@ enum {
     Q_CREDIT_UPSERT,
     Q_CREDIT_DELETE,
     Q_CREDIT_OPEN,
+    Q_CREDIT_GET,
+    Q_CREDIT_AMOUNTS,
+    Q_CREDIT_OF_MESSAGE,
+    Q_TOTAL_GET,
+    Q_TOTAL_PUT,
+    Q_TOTAL_DELETE,
+    Q_TOTAL_OTHER,
     Q_COUNT
 };
 
@@ -159,6 +172,20 @@ static const char *const sql[Q_COUNT] = {
         "DELETE FROM credit_item WHERE customer_id = ?1 AND kind = ?2 AND reference = ?3",
     [Q_CREDIT_OPEN] = "SELECT kind, reference, amount, currency FROM credit_item"
                       " WHERE customer_id = ?1 AND message_id <> ?2 ORDER BY kind, reference",
+    [Q_CREDIT_GET] = "SELECT amount, currency FROM credit_item WHERE customer_id = ?1"
+                     " AND kind = ?2 AND reference = ?3",
+    [Q_CREDIT_AMOUNTS] =
+        "SELECT amount FROM credit_item WHERE customer_id = ?1 AND currency = ?2",
+    [Q_CREDIT_OF_MESSAGE] =
+        "SELECT amount, currency FROM credit_item WHERE customer_id = ?1 AND message_id = ?2",
+    [Q_TOTAL_GET] = "SELECT amount, items, " TOTAL_DEC_COLS " FROM credit_total"
+                    " WHERE customer_id = ?1 AND currency = ?2",
+    [Q_TOTAL_PUT] = "INSERT OR REPLACE INTO credit_total (customer_id, currency, amount, items, "
+                    TOTAL_DEC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                    " ?12, ?13, ?14)",
+    [Q_TOTAL_DELETE] = "DELETE FROM credit_total WHERE customer_id = ?1 AND currency = ?2",
+    [Q_TOTAL_OTHER] =
+        "SELECT 1 FROM credit_total WHERE customer_id = ?1 AND currency <> ?2 LIMIT 1",
 };
 
 static const char *const credit_kinds[] = { "order", "invoice" };
@@ -1120,6 +1147,197 @@ static bool kind_ok(store_credit_kind kind)
     return kind == STORE_CREDIT_ORDER || kind == STORE_CREDIT_INVOICE;
 }
 
+/* ---- running totals of open credit (table credit_total) ------------------------------- */
+
+/* Texts of a credit item as read back; longer ones (only written by hand) are cut, which
+ * makes the amount fail to parse and the total unknown. */
+#define ITEM_TEXT_MAX 64
+
+/* A customer's open items in one currency, as credit_total keeps them: their number
+ * always, and while `known` their exact sum and how many have 0..9 decimals (the sum prints
+ * with the most decimals an item still open has, as adding the items up would). Unknown
+ * is amount NULL in the row: items open before migration 6, or a sum that cannot be kept
+ * (beyond the range of a decimal, an amount changed by hand); the next exposure adds it up
+ * again from the items. */
+typedef struct {
+    bool known;
+    decimal amount;
+    sqlite3_int64 items;
+    sqlite3_int64 of_scale[DECIMAL_MAX_SCALE + 1];
+} credit_sum;
+
+static void sum_clear(credit_sum *t)
+{
+    memset(t, 0, sizeof *t);
+    t->known = true;
+}
+
+/* Count the item of amount `text` in (sign 1) or out (sign -1). */
+static void sum_change(credit_sum *t, const char *text, int sign)
+{
+    t->items += sign;
+    if (!t->known)
+        return;
+    decimal d;
+    char inner[160];
+    if (!text || decimal_parse(text, &d, inner, sizeof inner) != EDI_OK ||
+        (sign > 0 ? decimal_add(t->amount, d, &t->amount)
+                  : decimal_sub(t->amount, d, &t->amount)) != EDI_OK) {
+        t->known = false;
+        return;
+    }
+    t->of_scale[d.scale] += sign;
+    if (t->of_scale[d.scale] < 0)
+        t->known = false;
+}
+
+/* The sum with as many decimals as the most precise item in it ("0" for none). False when
+ * the counts do not fit the amount (a row changed by hand). */
+static bool sum_value(const credit_sum *t, decimal *out)
+{
+    int scale = DECIMAL_MAX_SCALE;
+    while (scale > 0 && t->of_scale[scale] == 0)
+        scale--;
+    if (t->amount.scale <= scale)
+        return decimal_add(t->amount, (decimal){ 0, scale }, out) == EDI_OK;
+    return decimal_muldiv(t->amount, DECIMAL_ONE, DECIMAL_ONE, scale, out) == EDI_OK &&
+           decimal_cmp(*out, t->amount) == 0;
+}
+
+static edi_result total_load(store *s, const char *customer_id, const char *currency,
+                             credit_sum *t, char *why, size_t why_n)
+{
+    sum_clear(t);
+    sqlite3_stmt *st = q(s, Q_TOTAL_GET, why, why_n);
+    if (!st)
+        return EDI_E_STORE;
+    bind(st, 1, customer_id);
+    bind(st, 2, currency);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        char inner[160];
+        t->known = text && decimal_parse(text, &t->amount, inner, sizeof inner) == EDI_OK;
+        t->items = sqlite3_column_int64(st, 1);
+        for (int i = 0; i <= DECIMAL_MAX_SCALE; i++)
+            t->of_scale[i] = sqlite3_column_int64(st, 2 + i);
+    }
+    store_sqlite_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(s, "reading a credit total", why, why_n);
+    return EDI_OK;
+}
+
+static edi_result total_save(store *s, const char *customer_id, const char *currency,
+                             const credit_sum *t, char *why, size_t why_n)
+{
+    char text[DECIMAL_TEXT_MAX];
+    bool known = t->known && decimal_format(t->amount, text, sizeof text) == EDI_OK;
+    sqlite3_stmt *st = q(s, t->items > 0 ? Q_TOTAL_PUT : Q_TOTAL_DELETE, why, why_n);
+    if (!st)
+        return EDI_E_STORE;
+    bind(st, 1, customer_id);
+    bind(st, 2, currency);
+    if (t->items > 0) {
+        if (known)
+            bind(st, 3, text);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, t->items);
+        for (int i = 0; i <= DECIMAL_MAX_SCALE; i++)
+            sqlite3_bind_int64(st, 5 + i, t->of_scale[i]);
+    }
+    int rc = sqlite3_step(st);
+    store_sqlite_done(st);
+    return rc == SQLITE_DONE ? EDI_OK : fail(s, "writing a credit total", why, why_n);
+}
+
+/* Add the customer's open items in `currency` up again into *t (unknown when one of them
+ * is not a decimal or the sum is beyond the range). */
+static edi_result total_recount(store *s, const char *customer_id, const char *currency,
+                                credit_sum *t, char *why, size_t why_n)
+{
+    sum_clear(t);
+    sqlite3_stmt *st = q(s, Q_CREDIT_AMOUNTS, why, why_n);
+    if (!st)
+        return EDI_E_STORE;
+    bind(st, 1, customer_id);
+    bind(st, 2, currency);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        sum_change(t, (const char *)sqlite3_column_text(st, 0), 1);
+    store_sqlite_done(st);
+    return rc == SQLITE_DONE ? EDI_OK : fail(s, "reading credit items", why, why_n);
+}
+
+/* Count the item `amount` in `currency` in (sign 1) or out (-1) of its total. */
+static edi_result total_change(store *s, const char *customer_id, const char *currency,
+                               const char *amount, int sign, char *why, size_t why_n)
+{
+    credit_sum t;
+    edi_result r = total_load(s, customer_id, currency, &t, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    sum_change(&t, amount, sign);
+    return total_save(s, customer_id, currency, &t, why, why_n);
+}
+
+/* The open item (customer, kind, reference): *found, and its amount and currency. */
+static edi_result item_get(store *s, const char *customer_id, store_credit_kind kind,
+                           const char *reference, char amount[ITEM_TEXT_MAX],
+                           char currency[ITEM_TEXT_MAX], bool *found, char *why, size_t why_n)
+{
+    sqlite3_stmt *st = q(s, Q_CREDIT_GET, why, why_n);
+    if (!st)
+        return EDI_E_STORE;
+    bind(st, 1, customer_id);
+    bind(st, 2, credit_kinds[kind]);
+    bind(st, 3, reference);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        col(st, 0, amount, ITEM_TEXT_MAX);
+        col(st, 1, currency, ITEM_TEXT_MAX);
+    }
+    store_sqlite_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(s, "reading a credit item", why, why_n);
+    return EDI_OK;
+}
+
+/* ---- credit items ----------------------------------------------------------------------- */
+
+/* The item written and both totals it touches, in the caller's transaction. */
+static edi_result credit_write(store *s, const char *customer_id, store_credit_kind kind,
+                               const char *reference, const char *amount,
+                               const char *currency, store_id message_id, char *why,
+                               size_t why_n)
+{
+    char old_amount[ITEM_TEXT_MAX], old_currency[ITEM_TEXT_MAX];
+    bool had;
+    edi_result r = item_get(s, customer_id, kind, reference, old_amount, old_currency, &had,
+                            why, why_n);
+    if (r == EDI_OK && had)
+        r = total_change(s, customer_id, old_currency, old_amount, -1, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    sqlite3_stmt *st = q(s, Q_CREDIT_UPSERT, why, why_n);
+    if (!st)
+        return EDI_E_STORE;
+    bind(st, 1, customer_id);
+    bind(st, 2, credit_kinds[kind]);
+    bind(st, 3, reference);
+    bind(st, 4, amount);
+    bind(st, 5, currency);
+    sqlite3_bind_int64(st, 6, message_id);
+    sqlite3_bind_int64(st, 7, store_now_ms());
+    int rc = sqlite3_step(st);
+    store_sqlite_done(st);
+    if (rc != SQLITE_DONE)
+        return fail(s, "writing a credit item", why, why_n);
+    return total_change(s, customer_id, currency, amount, 1, why, why_n);
+}
+
 edi_result store_credit_set(store *s, const char *customer_id, store_credit_kind kind,
                             const char *reference, const char *amount, const char *currency,
                             store_id message_id, char *why, size_t why_n)
@@ -1142,19 +1360,11 @@ edi_result store_credit_set(store *s, const char *customer_id, store_credit_kind
                 reference, c.currency);
         return EDI_E_ARG;
     }
-    sqlite3_stmt *st = q(s, Q_CREDIT_UPSERT, why, why_n);
-    if (!st)
-        return EDI_E_STORE;
-    bind(st, 1, customer_id);
-    bind(st, 2, credit_kinds[kind]);
-    bind(st, 3, reference);
-    bind(st, 4, amount);
-    bind(st, 5, currency);
-    sqlite3_bind_int64(st, 6, message_id);
-    sqlite3_bind_int64(st, 7, store_now_ms());
-    int rc = sqlite3_step(st);
-    store_sqlite_done(st);
-    return rc == SQLITE_DONE ? EDI_OK : fail(s, "writing a credit item", why, why_n);
+    bool own;
+    if ((r = store_sqlite_op_begin(s, &own, why, why_n)) != EDI_OK)
+        return r;
+    r = credit_write(s, customer_id, kind, reference, amount, currency, message_id, why, why_n);
+    return store_sqlite_op_end(s, own, r, why, why_n);
 }
 
 edi_result store_credit_release(store *s, const char *customer_id, store_credit_kind kind,
@@ -1165,41 +1375,50 @@ edi_result store_credit_release(store *s, const char *customer_id, store_credit_
                 "reference");
         return EDI_E_ARG;
     }
+    bool own, had;
+    edi_result r = store_sqlite_op_begin(s, &own, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    char amount[ITEM_TEXT_MAX], currency[ITEM_TEXT_MAX];
+    if ((r = item_get(s, customer_id, kind, reference, amount, currency, &had, why, why_n)) !=
+        EDI_OK)
+        return store_sqlite_op_end(s, own, r, why, why_n);
+    if (!had) {
+        edi_say(why, why_n, "customer %.60s has no open %s %.80s", customer_id,
+                credit_kinds[kind], reference);
+        return store_sqlite_op_end(s, own, EDI_E_NOT_FOUND, why, why_n);
+    }
     sqlite3_stmt *st = q(s, Q_CREDIT_DELETE, why, why_n);
     if (!st)
-        return EDI_E_STORE;
+        return store_sqlite_op_end(s, own, EDI_E_STORE, why, why_n);
     bind(st, 1, customer_id);
     bind(st, 2, credit_kinds[kind]);
     bind(st, 3, reference);
     int rc = sqlite3_step(st);
     store_sqlite_done(st);
     if (rc != SQLITE_DONE)
-        return fail(s, "releasing a credit item", why, why_n);
-    if (sqlite3_changes(store_sqlite_db(s)) == 0) {
-        edi_say(why, why_n, "customer %.60s has no open %s %.80s", customer_id,
-                credit_kinds[kind], reference);
-        return EDI_E_NOT_FOUND;
-    }
-    return EDI_OK;
+        r = fail(s, "releasing a credit item", why, why_n);
+    else
+        r = total_change(s, customer_id, currency, amount, -1, why, why_n);
+    return store_sqlite_op_end(s, own, r, why, why_n);
 }
 
-edi_result store_credit_exposure(store *s, const char *customer_id, store_id except_message,
-                                 char *amount, size_t amount_n, char *why, size_t why_n)
+/* ---- exposure --------------------------------------------------------------------------- */
+
+/* The exposure added up item by item: the way for what the totals cannot answer (an item in
+ * another currency than the customer's, an amount changed by hand, a sum beyond the range),
+ * so that the answer and its sentence are the same as ever. Reads every open item. */
+static edi_result exposure_by_items(store *s, const md_customer *c, store_id except_message,
+                                    decimal *out, char *why, size_t why_n)
 {
-    if (!s || !customer_id || !amount || amount_n == 0) {
-        edi_say(why, why_n, "the credit exposure needs a store, a customer and a buffer");
-        return EDI_E_ARG;
-    }
-    md_customer c;
-    edi_result r = store_customer_get(s, customer_id, &c, why, why_n);
-    if (r != EDI_OK)
-        return r;
     sqlite3_stmt *st = q(s, Q_CREDIT_OPEN, why, why_n);
     if (!st)
         return EDI_E_STORE;
+    const char *customer_id = c->id;
     bind(st, 1, customer_id);
     sqlite3_bind_int64(st, 2, except_message);
     decimal sum = { 0, 0 };
+    edi_result r = EDI_OK;
     for (;;) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE)
@@ -1214,10 +1433,10 @@ edi_result store_credit_exposure(store *s, const char *customer_id, store_id exc
         const char *cur = (const char *)sqlite3_column_text(st, 3);
         decimal d;
         char inner[160];
-        if (!cur || strcmp(cur, c.currency) != 0) {
+        if (!cur || strcmp(cur, c->currency) != 0) {
             edi_say(why, why_n, "customer %.60s's open %s %.80s is in %s, but the customer's "
                     "currency is now %s: release it and reserve it again in %s", customer_id,
-                    kind ? kind : "", ref ? ref : "", cur ? cur : "", c.currency, c.currency);
+                    kind ? kind : "", ref ? ref : "", cur ? cur : "", c->currency, c->currency);
             r = EDI_E_CONFLICT;
             break;
         }
@@ -1236,12 +1455,79 @@ edi_result store_credit_exposure(store *s, const char *customer_id, store_id exc
         }
     }
     store_sqlite_done(st);
-    if (r == EDI_OK && decimal_format(sum, amount, amount_n) != EDI_OK) {
+    if (r == EDI_OK)
+        *out = sum;
+    return r;
+}
+
+/* The exposure from the customer's running total in its currency, less the items message
+ * `except_message` wrote: one row, and the few items of that message. *answered is false
+ * when the totals cannot say (then exposure_by_items does). A total not known yet is added
+ * up here and written back. */
+static edi_result exposure_by_total(store *s, const md_customer *c, store_id except_message,
+                                    decimal *out, bool *answered, char *why, size_t why_n)
+{
+    *answered = false;
+    bool other;
+    edi_result r = one_row(s, Q_TOTAL_OTHER, c->id, c->currency, NULL, NULL, &other, why,
+                           why_n);
+    if (r != EDI_OK || other)
+        return r;
+    credit_sum t;
+    if ((r = total_load(s, c->id, c->currency, &t, why, why_n)) != EDI_OK)
+        return r;
+    if (!t.known) {
+        if ((r = total_recount(s, c->id, c->currency, &t, why, why_n)) != EDI_OK || !t.known)
+            return r;
+        if ((r = total_save(s, c->id, c->currency, &t, why, why_n)) != EDI_OK)
+            return r;
+    }
+    if (except_message != 0) {
+        sqlite3_stmt *st = q(s, Q_CREDIT_OF_MESSAGE, why, why_n);
+        if (!st)
+            return EDI_E_STORE;
+        bind(st, 1, c->id);
+        sqlite3_bind_int64(st, 2, except_message);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *cur = (const char *)sqlite3_column_text(st, 1);
+            if (cur && strcmp(cur, c->currency) == 0)
+                sum_change(&t, (const char *)sqlite3_column_text(st, 0), -1);
+        }
+        store_sqlite_done(st);
+        if (rc != SQLITE_DONE)
+            return fail(s, "reading credit items", why, why_n);
+    }
+    *answered = t.known && sum_value(&t, out);
+    return EDI_OK;
+}
+
+edi_result store_credit_exposure(store *s, const char *customer_id, store_id except_message,
+                                 char *amount, size_t amount_n, char *why, size_t why_n)
+{
+    if (!s || !customer_id || !amount || amount_n == 0) {
+        edi_say(why, why_n, "the credit exposure needs a store, a customer and a buffer");
+        return EDI_E_ARG;
+    }
+    md_customer c;
+    edi_result r = store_customer_get(s, customer_id, &c, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    bool own, answered = false;
+    if ((r = store_sqlite_op_begin(s, &own, why, why_n)) != EDI_OK)
+        return r;
+    decimal sum;
+    r = exposure_by_total(s, &c, except_message, &sum, &answered, why, why_n);
+    if (r == EDI_OK && !answered)
+        r = exposure_by_items(s, &c, except_message, &sum, why, why_n);
+    if ((r = store_sqlite_op_end(s, own, r, why, why_n)) != EDI_OK)
+        return r;
+    if (decimal_format(sum, amount, amount_n) != EDI_OK) {
         edi_say(why, why_n, "the buffer for customer %.60s's exposure is too small",
                 customer_id);
-        r = EDI_E_ARG;
+        return EDI_E_ARG;
     }
-    return r;
+    return EDI_OK;
 }
 
 /* ---- the lookups ---------------------------------------------------------------------- */

@@ -145,7 +145,10 @@ edi_result store_credit_release(store *s, const char *customer_id, store_credit_
                                 const char *reference, char *why, size_t why_n);
 /* The sum of the customer's open items as decimal text, leaving out those written by
  * message `except_message` (0: none left out). EDI_E_CONFLICT when an item is in another
- * currency than the customer's (its currency changed since). */
+ * currency than the customer's (its currency changed since). Read from the customer's
+ * running total (kept by the two functions above), not item by item; a total not known yet
+ * (items written before it existed) is added up and written here, so it runs in its own
+ * transaction or a savepoint of the caller's like a writing function. */
 edi_result store_credit_exposure(store *s, const char *customer_id, store_id except_message,
                                  char *amount, size_t amount_n, char *why, size_t why_n);
 

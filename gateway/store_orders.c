@@ -53,6 +53,7 @@ enum {
     Q_DOC_PENDING,
     Q_DOC_DONE,
     Q_MSG_CHILDREN,
+    Q_ORDER_LIST,
     Q_COUNT
 };
 
@@ -115,6 +116,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_DOC_DONE] = "UPDATE order_document SET state = ?2, message_id = ?3, note = ?4"
                    " WHERE id = ?1 AND state = 'pending'",
     [Q_MSG_CHILDREN] = "SELECT id FROM message WHERE parent_id = ?1 ORDER BY id",
+    [Q_ORDER_LIST] = "SELECT " ORDER_COLS " FROM orders WHERE (?1 IS NULL OR state = ?1)"
+                     " AND (?2 IS NULL OR customer_id = ?2) AND (?3 IS NULL OR partner = ?3)"
+                     " AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
 };
 
 _Static_assert(Q_COUNT <= 32, "store_orders.c has 32 statement slots (store_sqlite_internal.h)");
@@ -278,6 +282,48 @@ edi_result store_order_list_message(store *s, store_id message_id,
         return EDI_E_NOMEM;
     }
     sqlite3_bind_int64(st, 1, message_id);
+    edi_result r = EDI_OK;
+    for (;;) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            r = fail_db(s, "listing orders", why, why_n);
+            break;
+        }
+        row_order(st, o);
+        if (each(ctx, o) != 0)
+            break;
+    }
+    free(o);
+    store_sqlite_done(st);
+    return r;
+}
+
+/* A filter member: NULL when it does not filter. */
+static const char *filter_text(const char *v)
+{
+    return v && *v ? v : NULL;
+}
+
+edi_result store_order_list(store *s, const store_order_filter *f,
+                            int (*each)(void *ctx, const store_order *o), void *ctx,
+                            char *why, size_t why_n)
+{
+    sqlite3_stmt *st = s && f && each ? q(s, Q_ORDER_LIST, why, why_n) : NULL;
+    if (!st)
+        return s && f && each ? EDI_E_STORE : EDI_E_ARG;
+    store_order *o = malloc(sizeof *o);
+    if (!o) {
+        store_sqlite_done(st);
+        edi_say(why, why_n, "out of memory listing orders");
+        return EDI_E_NOMEM;
+    }
+    text_or_null(st, 1, filter_text(f->state));
+    text_or_null(st, 2, filter_text(f->customer_id));
+    text_or_null(st, 3, filter_text(f->partner));
+    sqlite3_bind_int64(st, 4, f->before > 0 ? f->before : 0);
+    sqlite3_bind_int64(st, 5, f->limit ? (sqlite3_int64)f->limit : 100);
     edi_result r = EDI_OK;
     for (;;) {
         int rc = sqlite3_step(st);

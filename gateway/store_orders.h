@@ -52,6 +52,20 @@ edi_result store_order_list_message(store *s, store_id message_id,
                                     int (*each)(void *ctx, const store_order *o), void *ctx,
                                     char *why, size_t why_n);
 
+/* Which orders store_order_list gives: NULL or "" members do not filter. */
+typedef struct {
+    const char *state;        /* "held", ... */
+    const char *customer_id;
+    const char *partner;
+    store_id before;          /* only ids below this (the next page); 0: from the newest */
+    size_t limit;             /* at most this many; 0: 100 */
+} store_order_filter;
+
+/* The orders `f` selects, newest (highest id) first; a non-zero return of `each` stops. */
+edi_result store_order_list(store *s, const store_order_filter *f,
+                            int (*each)(void *ctx, const store_order *o), void *ctx,
+                            char *why, size_t why_n);
+
 /* Move order `id` from state `from` to `to` (NULL fields below are left as they are).
  * EDI_E_CONFLICT with a sentence when the order is not in `from` (someone else moved it). */
 edi_result store_order_set_state(store *s, store_id id, const char *from, const char *to,

@@ -262,6 +262,31 @@ static const struct {
      "CREATE INDEX IF NOT EXISTS order_document_pending ON order_document (order_id)"
      " WHERE state = 'pending';",
      NULL},
+    /* 6: the running total of each customer's open credit items per currency
+     * (store_master.c keeps it with every write of credit_item), so that the credit check
+     * of an order reads one row instead of every open item. amount is decimal text, NULL
+     * while not known: SQL cannot add decimal text exactly, so the rows made here from the
+     * items already open are NULL and store_master.c adds them up in C the first time it
+     * needs them. items counts the open items (always exact), items_dec0..items_dec9 those
+     * with 0..9 decimals (so the total prints with as many decimals as the items it holds).
+     * The index finds the items one message wrote (left out of its own order's check). */
+    {"running totals of open credit",
+     "CREATE TABLE IF NOT EXISTS credit_total ("
+     " customer_id TEXT NOT NULL,"
+     " currency TEXT NOT NULL,"
+     " amount TEXT,"
+     " items INTEGER NOT NULL CHECK (items > 0),"
+     " items_dec0 INTEGER NOT NULL DEFAULT 0, items_dec1 INTEGER NOT NULL DEFAULT 0,"
+     " items_dec2 INTEGER NOT NULL DEFAULT 0, items_dec3 INTEGER NOT NULL DEFAULT 0,"
+     " items_dec4 INTEGER NOT NULL DEFAULT 0, items_dec5 INTEGER NOT NULL DEFAULT 0,"
+     " items_dec6 INTEGER NOT NULL DEFAULT 0, items_dec7 INTEGER NOT NULL DEFAULT 0,"
+     " items_dec8 INTEGER NOT NULL DEFAULT 0, items_dec9 INTEGER NOT NULL DEFAULT 0,"
+     " PRIMARY KEY (customer_id, currency));"
+     "INSERT OR IGNORE INTO credit_total (customer_id, currency, amount, items)"
+     " SELECT customer_id, currency, NULL, COUNT(*) FROM credit_item"
+     " GROUP BY customer_id, currency;"
+     "CREATE INDEX IF NOT EXISTS credit_item_message ON credit_item (customer_id, message_id);",
+     NULL},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

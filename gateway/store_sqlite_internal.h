@@ -14,8 +14,8 @@
 #include "store.h"
 
 /* Statement slots a handle keeps for the other modules; each module numbers its own from
- * its base: store_master.c from 0 (37 slots), store_orders.c from STORE_SQLITE_SLOTS_ORDERS
- * (32 slots); 37..63 and 96..127 are free. */
+ * its base: store_master.c from 0 (44 slots), store_orders.c from STORE_SQLITE_SLOTS_ORDERS
+ * (32 slots); 44..63 and 96..127 are free. */
 #define STORE_SQLITE_EXTRA_SLOTS 128
 #define STORE_SQLITE_SLOTS_ORDERS 64
 

@@ -506,6 +506,17 @@ static void on_unt(reader *r, const edi_segment *seg)
 
 /* Characters outside the declared repertoire: one finding per segment, pointing at the
  * first component that has one. */
+/* A control character (C0 or DEL) in a value is never data in any EDIFACT repertoire: it
+ * is damage (a NUL from a broken transfer, a stray escape), and passing it on would put a
+ * value the partner never sent into orders and answers. */
+static bool has_control(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] == 0x7F)
+            return true;
+    return false;
+}
+
 static void check_repertoire(reader *r, const edi_segment *seg)
 {
     if (!r->cs || edi_charset_check(r->cs, seg->raw, seg->raw_len, NULL))
@@ -522,13 +533,18 @@ static void check_repertoire(reader *r, const edi_segment *seg)
                 continue;
             char q[96], hint[200] = "";
             edi_quote(q, sizeof q, r->scratch.p, n, 40);
-            if (edi_charset_mislabel_hint(r->cs, r->scratch.p, n, hint, sizeof hint - 2))
+            bool control = has_control(r->scratch.p, n);
+            if (control)
+                snprintf(hint, sizeof hint, "; a control character is never data: the file "
+                         "was damaged on its way, so ask the partner to send it again");
+            else if (edi_charset_mislabel_hint(r->cs, r->scratch.p, n, hint, sizeof hint - 2))
                 memmove(hint + 2, hint, strlen(hint) + 1), hint[0] = ';', hint[1] = ' ';
+            bool error = r->opt->repertoire_is_error || control;
             edi_findings_add(r->f, &r->at, EDI_LEVEL_ELEMENT,
-                             r->opt->repertoire_is_error ? EDI_SEV_ERROR : EDI_SEV_WARNING,
+                             error ? EDI_SEV_ERROR : EDI_SEV_WARNING,
                              EDI_SE_INVALID_CHARACTERS, e->position, k + 1,
                              "\"%s\": %s%s", q, issue.text, hint);
-            if (r->opt->repertoire_is_error && r->state == ST_MESSAGE)
+            if (error && r->state == ST_MESSAGE)
                 r->msg.errors++;
             return;
         }

@@ -680,6 +680,15 @@ edi_result edi_tokenizer_next(edi_tokenizer *t, edi_segment *seg, edi_findings *
             r = EDI_E_LIMIT;
             goto fail;
         }
+        if (t->eof && t->pos == t->end && t->started_interchange) {
+            /* Nothing after the UNA that started this interchange. */
+            report(t, f, at, t->pos, EDI_SEV_ERROR, EDI_SE_MISSING,
+                   "the file ends right after the UNA service string advice, before the UNB "
+                   "that should follow it: the transmission was cut off; ask the sender to "
+                   "send the file again");
+            r = EDI_E_TRUNCATED;
+            goto fail;
+        }
         if (t->eof) {
             char q[64];
             size_t n = t->end - t->pos;

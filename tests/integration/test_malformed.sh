@@ -212,7 +212,7 @@ check "UTF-8 byte order mark before UNB" "$M/bom.edi" 0 '^$'
 
 { printf '%s' "$HEAD"; printf '%s' "$MSG" | sed 's/BGM+220+PO1/BGM+220+P\x00O1/'; printf '%s' "$TAIL"; } > "$M/nul.edi"
 if LC_ALL=C grep -qaP 'P\x00O1' "$M/nul.edi"; then ok "(fixture) a NUL byte inside BGM"; else not_ok "(fixture) a NUL byte inside BGM"; fi
-check "a NUL byte in a value" "$M/nul.edi" 0 '"P\\x00O1": byte 0x00'
+check "a NUL byte in a value (an error: damage, never data)" "$M/nul.edi" 1 '"P\\x00O1": byte 0x00.*a control character is never data'
 
 printf '%sUNH+1+ORDERS:D:96A:UN:EAN008'"'"'bgm+220+PO1+9'"'"'ABCDE+1'"'"'UNT+4+1'"'"'%s' "$HEAD" "$TAIL" > "$M/bad-tags.edi"
 check "lower-case and five-letter tags" "$M/bad-tags.edi" 1 '"bgm" is not a segment tag'

@@ -83,7 +83,7 @@ static int setup(void **state)
     memset(fx, 0, sizeof *fx);
     snprintf(fx->dir, sizeof fx->dir, "/tmp/test_api.XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    char path[256], why[1024] = "";
+    char path[512], why[1024] = "";
     snprintf(path, sizeof path, "%s/db", fx->dir);
     fx->s = store_open_sqlite(path, why, sizeof why);
     if (!fx->s)
@@ -578,7 +578,8 @@ static void web_orders(void **state)
     expect(fx, "POST", "/api/orders", SHOP_KEY, ORDER("WEB-2", "U-B1", "\"1\""), 422, "user_id");
     expect(fx, "POST", "/api/orders", SHOP_KEY, ORDER("WEB-2", "U-A2", "\"1\""), 422, "user_id");
     expect(fx, "POST", "/api/orders", SHOP_KEY, "{\"order_number\":", 400, NULL);
-    expect(fx, "GET", "/api/orders", SHOP_KEY, NULL, 405, NULL);
+    expect(fx, "GET", "/api/orders", SHOP_KEY, NULL, 403, NULL);
+    expect(fx, "DELETE", "/api/orders", SHOP_KEY, NULL, 405, NULL);
     char big[ORDER_MAX + 64];
     memset(big, ' ', sizeof big - 1);
     big[sizeof big - 1] = '\0';

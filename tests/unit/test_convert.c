@@ -305,6 +305,12 @@ static void refused_inputs(void **state)
     assert_int_equal(convert_run(fx->e, hello, sizeof hello - 1, CONVERT_TO_CANONICAL, NULL,
                                  &fx->out, &fx->f, fx->why, sizeof fx->why), CONVERT_REFUSED);
     assert_contains(fx->why, "it starts with \"hello\"");
+    /* JSON: refused, saying where a web order goes instead. */
+    const char json[] = "{\"lines\": []}";
+    assert_int_equal(convert_run(fx->e, json, sizeof json - 1, CONVERT_TO_CANONICAL, NULL,
+                                 &fx->out, &fx->f, fx->why, sizeof fx->why), CONVERT_REFUSED);
+    assert_contains(fx->why, "the file is JSON");
+    assert_contains(fx->why, "POST /api/orders");
     /* An order to an invoice target: refused for its kind, nothing written. */
     assert_int_equal(run_file(fx, CANON "/edifact-out-orders.xml", CONVERT_TO_PEPPOL, NULL),
                      CONVERT_REFUSED);

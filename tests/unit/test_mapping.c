@@ -84,6 +84,13 @@ static void detects_json_and_nothing(void **state)
     assert_non_null(strstr(why, "empty"));
     assert_int_equal(mapping_detect("\x01\x02", 2, why, sizeof why), MAPPING_FORMAT_UNKNOWN);
     assert_non_null(strstr(why, "not printable"));
+    /* UTF-16 (either byte order) and UTF-32 are named, whatever they encode. */
+    static const char *const wide[] = { "\xff\xfeU\0N\0B\0+\0", "\xfe\xff\0<\0O\0R",
+                                        "\xff\xfe\0\0<\0\0\0", "\0\0\xfe\xff\0\0\0{" };
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        assert_int_equal(mapping_detect(wide[i], 8, why, sizeof why), MAPPING_FORMAT_UNKNOWN);
+        assert_non_null(strstr(why, "UTF-16 or UTF-32 text"));
+    }
     assert_string_equal(mapping_format_name(MAPPING_FORMAT_OPENTRANS_21_ORDER), "openTRANS 2.1 ORDER");
 }
 

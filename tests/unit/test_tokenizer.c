@@ -237,6 +237,18 @@ static void test_truncated(void **state)
     assert_int_equal(r.last, EDI_E_TRUNCATED);
     assert_int_equal(r.segments, 1);
     render_free(&r);
+
+    /* A UNA and nothing after it (but line breaks): said so, not an empty quoted segment. */
+    const char *una[] = { "UNA:+.? '", "UNA:+.? '\r\n", "UNB+UNOA:3+S+R+200101:1000+9'UNZ+0+9'UNA:+.? '" };
+    for (size_t i = 0; i < sizeof una / sizeof una[0]; i++) {
+        tokenize_mem(una[i], strlen(una[i]), &r);
+        assert_int_equal(r.last, EDI_E_TRUNCATED);
+        assert_int_equal(r.segments, i == 2 ? 2 : 0);
+        assert_int_equal(r.findings.count, 1);
+        assert_non_null(strstr(r.findings.items[0].text, "ends right after the UNA"));
+        assert_null(strstr(r.findings.items[0].text, "\"\""));
+        render_free(&r);
+    }
 }
 
 static void test_several_interchanges_and_una_again(void **state)
