@@ -19,7 +19,9 @@
 #include "store.h"
 
 #define STORE_ORDER_NUMBER_MAX 256
-#define STORE_ORDER_ANSWER_MAX 4096 /* the answer plan (JSON), with the NUL */
+/* The answer plan (JSON), with the NUL: about 1,200 lines that a check amended (a price
+ * and a unit added each); a larger plan fails its message with a sentence. */
+#define STORE_ORDER_ANSWER_MAX 65536
 
 typedef struct {
     store_id id;                           /* set by the store */

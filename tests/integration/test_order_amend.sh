@@ -144,6 +144,35 @@ else
         "$("$GATEWAY" messages list --config "$GW_CONFIG" 2>&1)" "$(cat "$GW_LOG")"
 fi
 
+# ---- more amended lines than one answer can carry -------------------------------------------
+# 2,500 lines without prices: each gets the contract price, more than the answer plan holds
+# (STORE_ORDER_ANSWER_MAX). The message fails at once with a sentence, never retried to death.
+python3 - "$GW_INBOX/big.edi" <<'PY'
+import sys
+segs = ["UNB+UNOC:3+4012345000016:14+4098765000012:14+261127:0930+IC000078++ORDERS++1",
+        "UNH+M1+ORDERS:D:96A:UN:EAN008", "BGM+220+PO-2026-2002+9", "DTM+137:20261127:102",
+        "NAD+BY+4012345000016::9", "NAD+SU+4098765000012::9", "CUX+2:EUR:9"]
+for n in range(1, 2501):
+    segs += [f"LIN+{n}++4006381333931:EN", "QTY+21:1:PCE"]
+segs += ["UNS+S", "CNT+2:2500"]
+segs.append(f"UNT+{len(segs)}+M1")
+segs.append("UNZ+1+IC000078")
+open(sys.argv[1], "w").write("UNA:+.? '" + "'".join(segs) + "'")
+PY
+big_failed() { "$GATEWAY" messages list --config "$GW_CONFIG" --status failed 2> /dev/null | grep -q big.edi; }
+if wait_for 30 big_failed; then
+    ok "an order with 2,500 amended lines fails its message"
+    BIG=$("$GATEWAY" messages list --config "$GW_CONFIG" --status failed | grep big.edi | awk '{print $1}')
+    like "$("$GATEWAY" messages show --config "$GW_CONFIG" --no-raw --tree none "$BIG")" \
+        'reason: +Order PO-2026-2002: the checks amended more lines than one order response can carry.*send the prices in the order or to split it' \
+        "its reason says why and what to do"
+    unlike "$("$GATEWAY" messages show --config "$GW_CONFIG" --no-raw --tree none "$BIG")" ' retry ' \
+        "it is not retried"
+else
+    not_ok "an order with 2,500 amended lines fails its message" \
+        "$("$GATEWAY" messages list --config "$GW_CONFIG" 2>&1)" "$(cat "$GW_LOG")"
+fi
+
 serve_stop TERM
 is "$GW_EXIT" 0 "SIGTERM stops the daemon"
 done_testing
