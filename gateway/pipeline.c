@@ -18,6 +18,7 @@
 #include "edi_tokenizer.h"
 #include "mapping.h"
 #include "order_checks.h"
+#include "order_holds.h"
 #include "store_master.h"
 #include "store_orders.h"
 #include "weborder.h"
@@ -888,20 +889,6 @@ static void order_finding_json(const order_finding *f, char *out, size_t n)
     free(t);
 }
 
-/* The partner profile's approval rules as an approval policy. */
-static void partner_policy(const partner *who, approval_policy *pp)
-{
-    memset(pp, 0, sizeof *pp);
-    if (!who)
-        return;
-    pp->always = who->approval == PARTNER_APPROVAL_ALWAYS;
-    pp->requisitioners = who->approval == PARTNER_APPROVAL_REQUISITIONERS;
-    if (who->approval == PARTNER_APPROVAL_ABOVE) {
-        snprintf(pp->above, sizeof pp->above, "%s", who->approval_amount);
-        snprintf(pp->currency, sizeof pp->currency, "%s", who->approval_currency);
-    }
-}
-
 /* Check and decide one received order inside the step's transaction. *answer is set when
  * the order was accepted or rejected (an order response is due). */
 static edi_result check_order(pipeline_ctx *p, store_order *o, bool *answer, char *why,
@@ -942,15 +929,8 @@ static edi_result check_order(pipeline_ctx *p, store_order *o, bool *answer, cha
     char amount[DECIMAL_TEXT_MAX] = "0", plan[STORE_ORDER_ANSWER_MAX];
     if (r == EDI_OK && decimal_format(cr.amount, amount, sizeof amount) != EDI_OK)
         snprintf(amount, sizeof amount, "0");
-    if (r == EDI_OK) {
+    if (r == EDI_OK)
         r = orders_answer_plan(&cr, cr.outcome == ORDER_ACTION_REJECT, plan, sizeof plan);
-        if (r == EDI_E_LIMIT)
-            edi_say(why, why_n, "Order %.100s: the checks amended more lines than one order "
-                    "response can carry here (%d KiB of amended values, about 1,200 lines with "
-                    "a price added). Ask the customer to send the prices in the order or to "
-                    "split it, then reprocess the message.", o->number,
-                    STORE_ORDER_ANSWER_MAX / 1024);
-    }
     if (r == EDI_OK)
         r = store_order_set_state(p->store, o->id, o->state, o->state, amount, cr.currency, plan,
                                   why, why_n);
@@ -960,25 +940,9 @@ static edi_result check_order(pipeline_ctx *p, store_order *o, bool *answer, cha
     }
     bool needed = false;
     char reason[APPROVAL_REASON_MAX] = "";
-    if (r == EDI_OK && cr.outcome < ORDER_ACTION_HOLD) {
-        approval_policy cp, pp;
-        const partner *who = partner_set_by_id(p->partners, o->partner);
-        partner_policy(who, &pp);
-        bool has_cp = store_customer_approval_policy(p->store, o->customer_id, &cp, NULL, 0) ==
-                      EDI_OK;
-        approval_user requester;
-        memset(&requester, 0, sizeof requester);
-        if (o->requester_user_id[0])
-            store_user_as_approver(p->store, o->requester_user_id, &requester, NULL, NULL, 0);
-        approval_order ao = { .amount = amount, .currency = cr.currency,
-                              .has_requester = o->requester_user_id[0] != '\0',
-                              .requester_roles = requester.roles };
-        r = approval_needed(has_cp ? &cp : NULL, &pp, &ao, &needed, reason, sizeof reason);
-        if (r != EDI_OK) {
-            edi_say(why, why_n, "%s", reason);
-            r = EDI_E_STORE;
-        }
-    }
+    if (r == EDI_OK && cr.outcome < ORDER_ACTION_HOLD)
+        r = order_holds_approval_needed(p->store, p->partners, o, &needed, reason,
+                                        sizeof reason, why, why_n);
     orders_verdict v = orders_verdict_of(cr.outcome, needed);
     if (r == EDI_OK) {
         switch (v) {
@@ -1037,12 +1001,6 @@ static edi_result step_check(pipeline_ctx *p, const store_job *j, char *why, siz
     else
         store_rollback(p->store);
     free(l.items);
-    if (r == EDI_E_LIMIT) {
-        /* The order as sent cannot be answered: the message fails for a person to act. */
-        outcome f = { 0 };
-        fail(&f, "%s", why);
-        r = finish(p, j, &f, NULL, NULL, why, why_n);
-    }
     if (r != EDI_OK && r != EDI_E_CONFLICT)
         return give_back(p, j, r, why);
     return r;
