@@ -929,8 +929,15 @@ static edi_result check_order(pipeline_ctx *p, store_order *o, bool *answer, cha
     char amount[DECIMAL_TEXT_MAX] = "0", plan[STORE_ORDER_ANSWER_MAX];
     if (r == EDI_OK && decimal_format(cr.amount, amount, sizeof amount) != EDI_OK)
         snprintf(amount, sizeof amount, "0");
-    if (r == EDI_OK)
+    if (r == EDI_OK) {
         r = orders_answer_plan(&cr, cr.outcome == ORDER_ACTION_REJECT, plan, sizeof plan);
+        if (r == EDI_E_LIMIT)
+            edi_say(why, why_n, "Order %.100s: the checks amended more lines than one order "
+                    "response can carry here (%d KiB of amended values, about 1,200 lines with "
+                    "a price added). Ask the customer to send the prices in the order or to "
+                    "split it, then reprocess the message.", o->number,
+                    STORE_ORDER_ANSWER_MAX / 1024);
+    }
     if (r == EDI_OK)
         r = store_order_set_state(p->store, o->id, o->state, o->state, amount, cr.currency, plan,
                                   why, why_n);
@@ -1001,6 +1008,12 @@ static edi_result step_check(pipeline_ctx *p, const store_job *j, char *why, siz
     else
         store_rollback(p->store);
     free(l.items);
+    if (r == EDI_E_LIMIT) {
+        /* The order as sent cannot be answered: the message fails for a person to act. */
+        outcome f = { 0 };
+        fail(&f, "%s", why);
+        r = finish(p, j, &f, NULL, NULL, why, why_n);
+    }
     if (r != EDI_OK && r != EDI_E_CONFLICT)
         return give_back(p, j, r, why);
     return r;
