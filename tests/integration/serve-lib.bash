@@ -70,6 +70,7 @@ XML
 serve_start() {
     local log="$GW_DIR/serve.$((${#GW_PIDS[@]} + 1)).log"
     GW_LOG=$log
+    : > "$log"
     "$GATEWAY" serve --config "$GW_CONFIG" > /dev/null 2> "$log" &
     GW_PID=$!
     GW_PIDS+=("$GW_PID")
