@@ -287,6 +287,37 @@ static const struct {
      " GROUP BY customer_id, currency;"
      "CREATE INDEX IF NOT EXISTS credit_item_message ON credit_item (customer_id, message_id);",
      NULL},
+    /* 7: AS2 (RFC 4130). as2_in: one row per AS2 message received, keyed by (AS2-From,
+     * Message-ID) so that a repeated message is recognised and its MDN (in the content
+     * store) replayed instead of a second order; `message_id` is the stored inbound message
+     * (NULL when the message was refused before its payload was stored). as2_out: one row
+     * per AS2 message sent, with the MIC computed at send time (base64 digest and its
+     * algorithm), the MDN state (awaiting, received, mic-mismatch, negative, missing), the
+     * MDN when it came and the deadline after which a missing MDN alerts. */
+    {"AS2 messages in and out",
+     "CREATE TABLE IF NOT EXISTS as2_in ("
+     " as2_from TEXT NOT NULL,"
+     " as2_message_id TEXT NOT NULL,"
+     " message_id INTEGER REFERENCES message (id),"
+     " disposition TEXT NOT NULL,"
+     " mdn_content_id TEXT,"
+     " received_ms INTEGER NOT NULL,"
+     " PRIMARY KEY (as2_from, as2_message_id));"
+     "CREATE TABLE IF NOT EXISTS as2_out ("
+     " message_id INTEGER NOT NULL REFERENCES message (id),"
+     " as2_message_id TEXT NOT NULL UNIQUE,"
+     " attempt INTEGER NOT NULL DEFAULT 1,"
+     " mic TEXT NOT NULL,"
+     " mic_alg TEXT NOT NULL,"
+     " mdn_mode TEXT NOT NULL CHECK (mdn_mode IN ('sync', 'async', 'none')),"
+     " mdn_state TEXT NOT NULL,"
+     " mdn_content_id TEXT,"
+     " mdn_detail TEXT,"
+     " sent_ms INTEGER NOT NULL,"
+     " deadline_ms INTEGER,"
+     " PRIMARY KEY (message_id, attempt));"
+     "CREATE INDEX IF NOT EXISTS as2_out_waiting ON as2_out (mdn_state, deadline_ms);",
+     NULL},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
