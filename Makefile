@@ -5,7 +5,7 @@
 CC      ?= cc
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-PKGS    := libxml-2.0 libxslt jansson sqlite3 libcrypto libmicrohttpd libcurl libssh2 gmime-3.0
+PKGS    := libxml-2.0 libxslt jansson sqlite3 libcrypto libmicrohttpd libcurl libssh2 gmime-3.0 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

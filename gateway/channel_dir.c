@@ -92,6 +92,28 @@ edi_result channel_receive_fd(store *s, content_store *cs, const char *channel,
     return r;
 }
 
+edi_result channel_receive_buf(store *s, content_store *cs, const char *channel,
+                               const char *partner, const char *filename, const void *data,
+                               size_t len, store_id *id, char *content_id, char *why,
+                               size_t why_n)
+{
+    store_message m;
+    memset(&m, 0, sizeof m);
+    edi_result r = content_store_put(cs, data, len, m.content_id, why, why_n);
+    if (r != EDI_OK)
+        return r;
+    m.direction = STORE_IN;
+    snprintf(m.partner, sizeof m.partner, "%s", partner ? partner : "");
+    snprintf(m.channel, sizeof m.channel, "%s", channel);
+    sanitize(filename, m.filename, sizeof m.filename);
+    m.size = (int64_t)len;
+    snprintf(m.status, sizeof m.status, "%s", STORE_STATUS_RECEIVED);
+    r = store_message_insert(s, &m, "identify", id, why, why_n);
+    if (r == EDI_OK && content_id)
+        memcpy(content_id, m.content_id, CONTENT_ID_SIZE);
+    return r;
+}
+
 edi_result channel_dir_write(const char *folder, const char *name, const void *data, size_t len,
                              char *path, size_t path_n, char *why, size_t why_n)
 {

@@ -27,6 +27,14 @@ edi_result channel_receive_fd(store *s, content_store *cs, const char *channel,
                               const char *partner, const char *filename, int fd, size_t max,
                               store_id *id, char *content_id, char *why, size_t why_n);
 
+/* The same for a payload already in memory: `len` bytes at `data` (a channel that got them
+ * over the network). In the caller's transaction when it has begun one (then the message
+ * and its job commit with the caller's other records). */
+edi_result channel_receive_buf(store *s, content_store *cs, const char *channel,
+                               const char *partner, const char *filename, const void *data,
+                               size_t len, store_id *id, char *content_id, char *why,
+                               size_t why_n);
+
 /* An inbox: one folder, watched by repeated calls of channel_inbox_poll from one thread. */
 typedef struct channel_inbox channel_inbox;
 

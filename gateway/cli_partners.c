@@ -1,8 +1,10 @@
-/* `gateway partners check [--partners DIR] [--json]`: every profile of the folder loaded as
- * the gateway loads them (partner_set_load). The profiles and the findings are the
- * command's answer, so both go to stdout: one line per profile the gateway would use, then
- * one line per finding and a verdict when there are findings; or with --json one object.
- * Exit status: 0 every profile good, 1 findings, 2 an unreadable folder or usage. */
+/* `gateway partners check [--partners DIR] [--config FILE] [--json]`: every profile of the
+ * folder loaded as the gateway loads them (partner_set_load), then the AS2 certificates:
+ * every partner's (and, with a configuration, ours) warned about 30 days before they expire
+ * and refused once expired. The profiles and the findings are the command's answer, so
+ * both go to stdout: one line per profile the gateway would use, then one line per finding
+ * and a verdict when there are findings; or with --json one object. Exit status: 0 no
+ * errors (warnings allowed), 1 errors, 2 an unreadable folder or configuration, or usage. */
 #include "cli_partners.h"
 #include "cli_common.h"
 
@@ -12,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <jansson.h>
 
+#include "as2_certs.h"
+#include "config.h"
 #include "mapping.h"
 #include "partner.h"
 
@@ -26,12 +32,17 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: gateway partners check [--partners DIR] [--json]\n"
+    fputs("usage: gateway partners check [--partners DIR] [--config FILE] [--json]\n"
           "\n"
           "Load every partner profile (<id>.xml) of the folder as the gateway does at start:\n"
           "each is validated against partners/partner.xsd and checked for what the schema\n"
           "cannot say (check digits, versions, answers without EDIFACT settings or outbox,\n"
           "identifiers two profiles claim, ...). A profile with an error is not used.\n"
+          "AS2 certificates (the partners' and, with a configuration, ours in <as2>) are\n"
+          "read: one that expires within 30 days is a warning (AS2-CERT), one that has\n"
+          "expired, is not yet valid or cannot be read is an error; a profile that needs\n"
+          "our key (encrypted inbound messages, signed outbound ones) needs <as2><key> in\n"
+          "the configuration (AS2-CHECK).\n"
           "\n"
           "Output on stdout: one line per profile the gateway would use:\n"
           "  ID \"NAME\" customer C ids unb=ID:Q,gln=G,... accepts edifact-orders:D96A,...\n"
@@ -45,18 +56,23 @@ static void usage(FILE *out)
           "                  built-in path)\n"
           "  --formats DIR   the formats folder; the schema is DIR/../partners/partner.xsd\n"
           "                  (default: $EDI_FORMATS_DIR or the built-in path)\n"
+          "  --config FILE   the gateway's configuration (default: $GATEWAY_CONFIG; none:\n"
+          "                  our own AS2 keys are not checked); its partners folder is the\n"
+          "                  default for --partners\n"
           "  --json          JSON instead of lines\n"
           "\n"
-          "exit status: 0 every profile good; 1 findings (the profiles named are not used);\n"
-          "2 the folder cannot be read, or usage\n",
+          "exit status: 0 every profile good (warnings allowed); 1 errors (the profiles\n"
+          "named are not used, or a certificate is refused);\n"
+          "2 the folder or the configuration cannot be read, or usage\n",
           out);
 }
 
-enum { OPT_PARTNERS = 256, OPT_FORMATS, OPT_JSON, OPT_HELP };
+enum { OPT_PARTNERS = 256, OPT_FORMATS, OPT_CONFIG, OPT_JSON, OPT_HELP };
 
 static const struct option options[] = {
     { "partners", required_argument, NULL, OPT_PARTNERS },
     { "formats", required_argument, NULL, OPT_FORMATS },
+    { "config", required_argument, NULL, OPT_CONFIG },
     { "json", no_argument, NULL, OPT_JSON },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -65,10 +81,23 @@ static const struct option options[] = {
 typedef struct {
     const char *partners;
     const char *formats;
+    const char *config;
     bool json;
 } check_opts;
 
 /* ---- one profile as a line ------------------------------------------------------- */
+
+static const char *channel_name(const partner *p)
+{
+    switch (p->channel) {
+    case PARTNER_CHANNEL_DIRECTORY: return "directory";
+    case PARTNER_CHANNEL_SFTP: return "sftp";
+    case PARTNER_CHANNEL_EMAIL: return "email";
+    case PARTNER_CHANNEL_AS2: return "as2";
+    case PARTNER_CHANNEL_NONE: break;
+    }
+    return "none";
+}
 
 /* Appends ",name=value" (the first without the comma) to `buf` when value is set. */
 static void add_item(char *buf, size_t n, const char *name, const char *value)
@@ -118,6 +147,10 @@ static void print_profile(const partner *p)
     if (p->channel == PARTNER_CHANNEL_DIRECTORY)
         printf("directory inbox=%s outbox=%s\n", p->inbox[0] ? p->inbox : "-",
                p->outbox[0] ? p->outbox : "-");
+    else if (p->channel == PARTNER_CHANNEL_AS2)
+        printf("as2 url=%s certificates=%zu\n", p->as2.url, p->as2.n_certs);
+    else if (p->channel == PARTNER_CHANNEL_SFTP || p->channel == PARTNER_CHANNEL_EMAIL)
+        printf("%s\n", channel_name(p));
     else
         printf("-\n");
 }
@@ -171,7 +204,7 @@ static json_t *profile_json(const partner *p)
                      "apiKeyEnv", text_or_null(p->api_key_kind == PARTNER_KEY_ENV ? p->api_key_ref : ""),
                      "apiKeyFile", text_or_null(p->api_key_kind == PARTNER_KEY_FILE ? p->api_key_ref : ""),
                      "accepts", accepts, "answers", answers,
-                     "channel", "kind", p->channel == PARTNER_CHANNEL_DIRECTORY ? "directory" : "none",
+                     "channel", "kind", channel_name(p),
                      "inbox", text_or_null(p->inbox), "outbox", text_or_null(p->outbox),
                      "approval", "policy", partner_approval_name(p->approval),
                      "amount", text_or_null(p->approval_amount),
@@ -191,12 +224,114 @@ static json_t *findings_json(const doc_findings *f)
     return list;
 }
 
+/* ---- AS2 certificates and what needs our keys ------------------------------------ */
+
+/* A finding for a certificate that is not simply valid: a warning when it expires within
+ * AS2_CERT_WARN_DAYS, an error when it has expired or is not valid yet. */
+static void cert_finding(doc_findings *f, const X509 *x, const char *what, const char *file,
+                         long line, const char *where, time_t now)
+{
+    char why[640];
+    as2_cert_state st = as2_cert_check(x, what, file, now, AS2_CERT_WARN_DAYS, why, sizeof why);
+    if (st != AS2_CERT_VALID)
+        doc_findings_add(f, st == AS2_CERT_EXPIRING ? DOC_WARNING : DOC_ERROR, "AS2-CERT", line,
+                         where, "%s", why);
+}
+
+static void check_as2_partner(const partner *p, const gateway_config *cfg, bool have_keys,
+                              time_t now, doc_findings *f)
+{
+    const partner_as2 *a = &p->as2;
+    for (size_t i = 0; i < a->n_certs; i++) {
+        const partner_as2_cert *c = &a->certs[i];
+        const char *what = c->signing && c->encryption ? "the partner's certificate"
+                           : c->signing ? "the partner's signing certificate"
+                                        : "the partner's encryption certificate";
+        STACK_OF(X509) *certs;
+        char why[512];
+        if (as2_cert_load(c->file, &certs, why, sizeof why) != EDI_OK) {
+            doc_findings_add(f, DOC_ERROR, "AS2-CERT", c->line, p->file, "%s cannot be used: "
+                             "%s; fix the file or the path in <certificate file>", what, why);
+            continue;
+        }
+        for (int k = 0; k < sk_X509_num(certs); k++)
+            cert_finding(f, sk_X509_value(certs, k), what, c->file, c->line, p->file, now);
+        sk_X509_pop_free(certs, X509_free);
+    }
+    if (!cfg)
+        return;
+    if (!a->our_id[0] && !cfg->as2.enabled)
+        doc_findings_add(f, DOC_ERROR, "AS2-CHECK", a->line, p->file, "the AS2 channel names "
+                         "no ourId and the configuration %s has no <as2 id=\"...\">: add our "
+                         "AS2 name to one of them", cfg->file);
+    if (a->require_encrypted && !have_keys)
+        doc_findings_add(f, DOC_ERROR, "AS2-CHECK", a->line, p->file, "the partner's messages "
+                         "must be encrypted (requireEncrypted) but the configuration %s has no "
+                         "usable <as2><key> to decrypt them with: add our key pair there",
+                         cfg->file);
+    if (a->sign && !have_keys)
+        doc_findings_add(f, DOC_ERROR, "AS2-CHECK", a->line, p->file, "our messages to the "
+                         "partner are signed (<outbound sign=\"%s\">) but the configuration %s "
+                         "has no usable <as2><key> to sign with: add our key pair there, or "
+                         "sign=\"none\"", partner_as2_digest_name(a->sign_digest), cfg->file);
+    if (a->mdn == PARTNER_AS2_MDN_ASYNC && !a->mdn_url[0] && !cfg->as2.async_mdn_url)
+        doc_findings_add(f, DOC_ERROR, "AS2-CHECK", a->line, p->file, "an asynchronous MDN is "
+                         "asked for but no URL says where the partner should send it: add "
+                         "<mdn url=\"...\"> to the profile or <as2 asyncMdnUrl=\"...\"> to %s",
+                         cfg->file);
+}
+
+/* Our key pairs from the configuration: each loads, its certificate is not expired (a
+ * warning 30 days before), and one of them can sign now. True when they all load. */
+static bool check_our_keys(const gateway_config *cfg, time_t now, doc_findings *f)
+{
+    const config_as2 *a = &cfg->as2;
+    if (!a->enabled)
+        return false;
+    as2_keyring *ring;
+    char why[640];
+    if (as2_keyring_load(a, &ring, why, sizeof why) != EDI_OK) {
+        doc_findings_add(f, DOC_ERROR, "AS2-CERT", a->line, cfg->file, "%s", why);
+        return false;
+    }
+    for (size_t i = 0; i < as2_keyring_count(ring); i++) {
+        const as2_keypair *kp = as2_keyring_at(ring, i);
+        cert_finding(f, kp->cert, "our AS2 certificate", kp->source, a->keys[i].line, cfg->file,
+                     now);
+    }
+    bool ok = true;
+    if (!as2_keyring_signer(ring, now)) {
+        doc_findings_add(f, DOC_ERROR, "AS2-CERT", a->line, cfg->file, "none of our AS2 keys "
+                         "in <as2> is valid now, so nothing can be signed and partners cannot "
+                         "encrypt to us: add a key pair with a valid certificate");
+        ok = false;
+    }
+    as2_keyring_free(ring);
+    return ok;
+}
+
 /* ---- the command ----------------------------------------------------------------- */
 
 static int check(const check_opts *o)
 {
+    const char *cfg_env = getenv("GATEWAY_CONFIG");
+    const char *cfg_path = o->config ? o->config : cfg_env && *cfg_env ? cfg_env : NULL;
+    gateway_config *cfg = NULL;
+    if (cfg_path) {
+        doc_findings cf;
+        doc_findings_init(&cf);
+        char cwhy[1024] = "";
+        edi_result r = config_load(cfg_path, NULL, &cfg, &cf, cwhy, sizeof cwhy);
+        doc_findings_free(&cf);
+        if (r != EDI_OK) {
+            fprintf(stderr, "gateway partners check: the configuration %s cannot be used: %s\n",
+                    cfg_path, cwhy[0] ? cwhy : edi_result_str(r));
+            return 2;
+        }
+    }
     const char *env = getenv("GATEWAY_PARTNERS_DIR");
-    const char *dir = o->partners ? o->partners : env && *env ? env : GATEWAY_PARTNERS_DIR;
+    const char *dir = o->partners ? o->partners : env && *env ? env
+                      : cfg ? cfg->partners_dir : GATEWAY_PARTNERS_DIR;
     const char *formats = cli_formats_root(o->formats);
     char canonical[4096], schema[4096];
     snprintf(canonical, sizeof canonical, "%s/canonical/canonical.xsd", formats);
@@ -204,6 +339,7 @@ static int check(const check_opts *o)
     mapping_ctx *m = mapping_new(canonical);
     if (!m) {
         fprintf(stderr, "gateway partners check: out of memory\n");
+        config_free(cfg);
         return 2;
     }
     doc_findings f;
@@ -211,6 +347,15 @@ static int check(const check_opts *o)
     char why[1024] = "";
     partner_set *ps = partner_set_load(m, schema, dir, &f, why, sizeof why);
     int status = 2;
+    if (ps) {
+        time_t now = time(NULL);
+        bool have_keys = cfg && check_our_keys(cfg, now, &f);
+        for (size_t i = 0; i < partner_set_count(ps); i++)
+            if (partner_set_at(ps, i)->channel == PARTNER_CHANNEL_AS2)
+                check_as2_partner(partner_set_at(ps, i), cfg, have_keys, now, &f);
+    }
+    size_t errors = doc_findings_count(&f, DOC_ERROR) + f.dropped;
+    size_t warnings = doc_findings_count(&f, DOC_WARNING);
     if (!ps) {
         fprintf(stderr, "gateway partners check: %s\n", why);
     } else if (o->json) {
@@ -223,24 +368,34 @@ static int check(const check_opts *o)
             fprintf(stderr, "gateway partners check: cannot write the JSON\n");
             status = 2;
         } else {
-            status = f.count || f.dropped ? 1 : 0;
+            status = errors ? 1 : 0;
         }
         json_decref(all);
     } else {
         for (size_t i = 0; i < partner_set_count(ps); i++)
             print_profile(partner_set_at(ps, i));
         doc_findings_print(&f, stdout, false, NULL);
-        if (f.count || f.dropped)
+        if (errors && warnings)
+            printf("%zu error%s and %zu warning%s: the profiles named are not used; %zu "
+                   "profile%s used\n", errors, errors == 1 ? "" : "s", warnings,
+                   warnings == 1 ? "" : "s", partner_set_count(ps),
+                   partner_set_count(ps) == 1 ? "" : "s");
+        else if (errors)
             printf("%zu finding%s: the profiles named are not used; %zu profile%s used\n",
-                   f.count + f.dropped, f.count + f.dropped == 1 ? "" : "s",
-                   partner_set_count(ps), partner_set_count(ps) == 1 ? "" : "s");
-        status = f.count || f.dropped ? 1 : 0;
+                   errors, errors == 1 ? "" : "s", partner_set_count(ps),
+                   partner_set_count(ps) == 1 ? "" : "s");
+        else if (warnings)
+            printf("%zu warning%s: act before the dates named; %zu profile%s used\n", warnings,
+                   warnings == 1 ? "" : "s", partner_set_count(ps),
+                   partner_set_count(ps) == 1 ? "" : "s");
+        status = errors ? 1 : 0;
     }
     if (fflush(stdout) != 0)
         status = 2;
     partner_set_free(ps);
     doc_findings_free(&f);
     mapping_free(m);
+    config_free(cfg);
     return status;
 }
 
@@ -266,6 +421,7 @@ int cli_partners_main(int argc, char **argv)
         switch (c) {
         case OPT_PARTNERS: o.partners = optarg; break;
         case OPT_FORMATS: o.formats = optarg; break;
+        case OPT_CONFIG: o.config = optarg; break;
         case OPT_JSON: o.json = true; break;
         case OPT_HELP:
         case 'h':

@@ -46,6 +46,24 @@ void config_free(gateway_config *c)
         return;
     for (size_t i = 0; i < CONFIG_SELLER_FIELDS; i++)
         free(c->seller[i]);
+    free(c->http_tls_cert);
+    free(c->http_tls_key);
+    for (size_t i = 0; i < c->n_imap; i++) {
+        free(c->imap[i].url);
+        free(c->imap[i].user);
+        free(c->imap[i].password_file);
+        free(c->imap[i].done);
+        free(c->imap[i].ca_file);
+    }
+    free(c->imap);
+    free(c->as2.id);
+    free(c->as2.async_mdn_url);
+    for (size_t i = 0; i < c->as2.n_keys; i++) {
+        free(c->as2.keys[i].cert_file);
+        free(c->as2.keys[i].key_file);
+        free(c->as2.keys[i].pkcs12_file);
+        free(c->as2.keys[i].password_file);
+    }
     free(c->file);
     free(c->data_dir);
     free(c->database);
@@ -59,6 +77,7 @@ void config_free(gateway_config *c)
     free(c->mail_from_name);
     free(c->smtp_user);
     free(c->smtp_password_env);
+    free(c->smtp_password_file);
     free(c->smtp_ca_file);
     free(c->link_base);
     free(c->link_key_file);
@@ -158,27 +177,57 @@ static bool path_attr(xmlNodePtr n, const char *name, const char *base, const ch
     return *out != NULL;
 }
 
+/* <orders><mail>: the SMTP server (the schema has checked the forms); a login needs one
+ * password source, and a password source a login (a finding at its line otherwise). */
+static edi_result read_mail(gateway_config *c, xmlNodePtr mail, const char *folder,
+                            const char *path, doc_findings *findings)
+{
+    char *tls = attr(mail, "starttls");
+    c->smtp_starttls_required = tls && !strcmp(tls, "required");
+    free(tls);
+    char *plain = attr(mail, "loopbackPlainLogin");
+    c->smtp_plain_login_loopback = plain && (!strcmp(plain, "true") || !strcmp(plain, "1"));
+    free(plain);
+    c->smtp_url = attr(mail, "smtp");
+    c->mail_from = attr(mail, "from");
+    c->mail_from_name = attr(mail, "fromName");
+    c->smtp_user = attr(mail, "user");
+    c->smtp_password_env = attr(mail, "passwordEnv");
+    c->smtp_timeout_seconds = (unsigned)attr_num(mail, "timeoutSeconds", 30);
+    if (!c->smtp_url || !c->mail_from ||
+        !path_attr(mail, "caFile", folder, NULL, &c->smtp_ca_file) ||
+        !path_attr(mail, "passwordFile", folder, NULL, &c->smtp_password_file))
+        return EDI_E_NOMEM;
+    bool env = c->smtp_password_env != NULL, file = c->smtp_password_file != NULL;
+    if (c->smtp_user && env == file) {
+        doc_findings_add(findings, DOC_ERROR, "CONFIG", xmlGetLineNo(mail), path,
+                         "<mail user=\"%s\"> names %s: give passwordFile=\"PATH\" (a file "
+                         "of mode 600 holding the SMTP password) or passwordEnv=\"VARIABLE\", "
+                         "one of the two", c->smtp_user,
+                         env ? "both passwordEnv and passwordFile"
+                             : "neither passwordFile nor passwordEnv");
+        return EDI_E_XML;
+    }
+    if (!c->smtp_user && (env || file)) {
+        doc_findings_add(findings, DOC_ERROR, "CONFIG", xmlGetLineNo(mail), path,
+                         "<mail> names a password but no user=\"...\" to log in with: add "
+                         "the user or remove the password");
+        return EDI_E_XML;
+    }
+    return EDI_OK;
+}
+
 /* <orders>: mail and approval settings (the schema has checked their forms). */
-static edi_result read_orders(gateway_config *c, xmlNodePtr orders, const char *folder)
+static edi_result read_orders(gateway_config *c, xmlNodePtr orders, const char *folder,
+                              const char *path, doc_findings *findings)
 {
     c->approval_lifetime_hours = 72;
     c->approval_reminder_hours = 24;
     c->smtp_timeout_seconds = 30;
     xmlNodePtr mail = child(orders, "mail");
-    if (mail) {
-        char *tls = attr(mail, "starttls");
-        c->smtp_starttls_required = tls && !strcmp(tls, "required");
-        free(tls);
-        c->smtp_url = attr(mail, "smtp");
-        c->mail_from = attr(mail, "from");
-        c->mail_from_name = attr(mail, "fromName");
-        c->smtp_user = attr(mail, "user");
-        c->smtp_password_env = attr(mail, "passwordEnv");
-        c->smtp_timeout_seconds = (unsigned)attr_num(mail, "timeoutSeconds", 30);
-        if (!c->smtp_url || !c->mail_from ||
-            !path_attr(mail, "caFile", folder, NULL, &c->smtp_ca_file))
-            return EDI_E_NOMEM;
-    }
+    edi_result r = mail ? read_mail(c, mail, folder, path, findings) : EDI_OK;
+    if (r != EDI_OK)
+        return r;
     xmlNodePtr appr = child(orders, "approval");
     if (appr) {
         c->link_base = attr(appr, "linkBase");
@@ -227,6 +276,86 @@ static edi_result read_admin_key(gateway_config *c, xmlNodePtr http, const char 
     return r;
 }
 
+/* Every <imap>: the shared mailboxes (the schema has checked their forms). */
+static edi_result read_imap(gateway_config *c, xmlNodePtr root, const char *folder)
+{
+    size_t n = 0;
+    for (xmlNodePtr e = root->children; e; e = e->next)
+        n += e->type == XML_ELEMENT_NODE && !strcmp((const char *)e->name, "imap");
+    if (!n)
+        return EDI_OK;
+    if (!(c->imap = calloc(n, sizeof *c->imap)))
+        return EDI_E_NOMEM;
+    for (xmlNodePtr e = root->children; e; e = e->next) {
+        if (e->type != XML_ELEMENT_NODE || strcmp((const char *)e->name, "imap"))
+            continue;
+        config_imap *m = &c->imap[c->n_imap++];
+        char *plain = attr(e, "loopbackPlain");
+        m->loopback_plain = plain && (!strcmp(plain, "true") || !strcmp(plain, "1"));
+        free(plain);
+        m->line = xmlGetLineNo(e);
+        m->interval_seconds = (unsigned)attr_num(e, "intervalSeconds", 60);
+        m->url = attr(e, "url");
+        m->user = attr(e, "user");
+        m->done = attr(e, "done");
+        if (!m->url || !m->user || (!m->done && !(m->done = strdup("Done"))) ||
+            !path_attr(e, "passwordFile", folder, NULL, &m->password_file) ||
+            !m->password_file || !path_attr(e, "caFile", folder, NULL, &m->ca_file))
+            return EDI_E_NOMEM;
+    }
+    return EDI_OK;
+}
+
+/* <as2>: our AS2 name and key pairs (the schema has checked the forms); a key is either a
+ * PKCS#12 file or a key with its certificate (a finding at its line otherwise). */
+static edi_result read_as2(gateway_config *c, xmlNodePtr as2, const char *folder,
+                           const char *path, doc_findings *findings)
+{
+    config_as2 *a = &c->as2;
+    a->enabled = true;
+    a->line = xmlGetLineNo(as2);
+    unsigned long long max = attr_num(as2, "maxBytes", (unsigned long long)100 << 20);
+    a->max_bytes = max > SIZE_MAX ? SIZE_MAX : (size_t)max;
+    a->mdn_timeout_seconds = (unsigned)attr_num(as2, "mdnTimeoutSeconds", 3600);
+    if (!(a->id = attr(as2, "id")))
+        return EDI_E_NOMEM;
+    a->async_mdn_url = attr(as2, "asyncMdnUrl");
+    edi_result r = EDI_OK;
+    for (xmlNodePtr e = as2->children; e && r == EDI_OK; e = e->next) {
+        if (e->type != XML_ELEMENT_NODE || strcmp((const char *)e->name, "key") ||
+            a->n_keys >= CONFIG_AS2_MAX_KEYS)
+            continue;
+        config_as2_key *k = &a->keys[a->n_keys++];
+        k->line = xmlGetLineNo(e);
+        if (!path_attr(e, "certificate", folder, NULL, &k->cert_file) ||
+            !path_attr(e, "key", folder, NULL, &k->key_file) ||
+            !path_attr(e, "pkcs12", folder, NULL, &k->pkcs12_file) ||
+            !path_attr(e, "passwordFile", folder, NULL, &k->password_file))
+            return EDI_E_NOMEM;
+        bool pem = k->cert_file || k->key_file, p12 = k->pkcs12_file != NULL;
+        const char *problem = NULL;
+        if (pem && p12)
+            problem = "names both a PKCS#12 file and a key or certificate: give pkcs12=\"FILE\" "
+                      "(with passwordFile) or key=\"FILE\" and certificate=\"FILE\", not both";
+        else if (!pem && !p12)
+            problem = "names no key: give key=\"FILE\" and certificate=\"FILE\" (PEM), or "
+                      "pkcs12=\"FILE\" with passwordFile=\"FILE\"";
+        else if (pem && (!k->cert_file || !k->key_file))
+            problem = k->cert_file ? "names a certificate without its key: add key=\"FILE\""
+                                   : "names a key without its certificate: add "
+                                     "certificate=\"FILE\"";
+        else if (!p12 && k->password_file)
+            problem = "passwordFile is only for a PKCS#12 file; a PEM key must be unencrypted "
+                      "(protect it by file permissions, mode 600)";
+        if (problem) {
+            doc_findings_add(findings, DOC_ERROR, "CONFIG", k->line, path, "<as2><key> %s",
+                             problem);
+            r = EDI_E_XML;
+        }
+    }
+    return r;
+}
+
 static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *folder,
                               const char *path, doc_findings *findings)
 {
@@ -254,6 +383,17 @@ static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *fo
     snprintf(c->http_address, sizeof c->http_address, "%s", address ? address : "127.0.0.1");
     free(address);
     c->http_port = (unsigned)attr_num(http, "port", 0);
+    if (!path_attr(http, "tlsCertificate", folder, NULL, &c->http_tls_cert) ||
+        !path_attr(http, "tlsKey", folder, NULL, &c->http_tls_key))
+        return EDI_E_NOMEM;
+    if (!c->http_tls_cert != !c->http_tls_key) {
+        doc_findings_add(findings, DOC_ERROR, "CONFIG", xmlGetLineNo(http), path,
+                         "<http> names a TLS %s without its %s: give both tlsCertificate and "
+                         "tlsKey, or neither for plain HTTP",
+                         c->http_tls_cert ? "certificate" : "key",
+                         c->http_tls_cert ? "key" : "certificate");
+        return EDI_E_XML;
+    }
     edi_result r = read_admin_key(c, http, folder, path, findings);
     if (r != EDI_OK)
         return r;
@@ -271,7 +411,12 @@ static edi_result read_config(gateway_config *c, xmlNodePtr root, const char *fo
     xmlNodePtr seller = child(root, "seller");
     for (size_t i = 0; seller && i < CONFIG_SELLER_FIELDS; i++)
         c->seller[i] = attr(seller, config_seller_names[i]);
-    return read_orders(c, child(root, "orders"), folder);
+    if (read_imap(c, root, folder) != EDI_OK)
+        return EDI_E_NOMEM;
+    xmlNodePtr as2 = child(root, "as2");
+    if (as2 && (r = read_as2(c, as2, folder, path, findings)) != EDI_OK)
+        return r;
+    return read_orders(c, child(root, "orders"), folder, path, findings);
 }
 
 /* The absolute path of `path` (which exists) and its folder; false when out of memory or

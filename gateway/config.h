@@ -24,6 +24,46 @@ enum {
 };
 extern const char *const config_seller_names[CONFIG_SELLER_FIELDS];
 
+/* <imap>: a shared mailbox the gateway polls for mails (partners' own mailboxes are in
+ * their profiles). Strings owned by the record; the password is never in it. */
+typedef struct {
+    char *url;               /* imaps://host[:port]/MAILBOX or imap:// (STARTTLS required) */
+    char *user;
+    char *password_file;     /* absolute; the file holds the password (mode 600) */
+    char *done;              /* the folder stored mails move to; default "Done" */
+    char *ca_file;           /* NULL: the system's CA certificates */
+    unsigned interval_seconds; /* between polls; default 60 */
+    bool loopback_plain;     /* loopbackPlain="true": imap:// without TLS, only to a server
+                                on the loopback interface (tests) */
+    long line;               /* its line in the file */
+} config_imap;
+
+/* <as2><key>: one of our AS2 key pairs: either a PEM key with its certificate, or a
+ * PKCS#12 file with the file holding its password (gateway/as2_certs.h loads them). */
+typedef struct {
+    char *cert_file;         /* PEM or DER certificate; NULL with pkcs12_file */
+    char *key_file;          /* PEM private key (unencrypted); NULL with pkcs12_file */
+    char *pkcs12_file;       /* NULL with cert_file/key_file */
+    char *password_file;     /* the PKCS#12 password (first line); NULL: empty password */
+    long line;               /* its line in the file */
+} config_as2_key;
+
+#define CONFIG_AS2_MAX_KEYS 2 /* ours valid at once, for rollover (the schema's limit) */
+
+/* <as2>: our side of AS2 (the partners' sides are in their profiles). enabled false (and
+ * every field unset) when the file has no <as2>. */
+typedef struct {
+    bool enabled;
+    char *id;                /* our AS2 name (AS2-To of inbound, AS2-From of outbound) */
+    config_as2_key keys[CONFIG_AS2_MAX_KEYS]; /* in file order; both published, the one
+                                                 matching decrypts, the newest valid signs */
+    size_t n_keys;           /* 1 or 2 */
+    size_t max_bytes;        /* the /as2 request size limit; default 100 MiB */
+    unsigned mdn_timeout_seconds; /* an MDN is missing after this; default 3600 */
+    char *async_mdn_url;     /* where partners POST async MDNs to us; NULL: none */
+    long line;
+} config_as2;
+
 /* Every path is absolute (joined with the configuration file's folder when the file gave a
  * relative one) and owned by the record. */
 typedef struct {
@@ -38,6 +78,8 @@ typedef struct {
     bool http_enabled;       /* an <http> element was given */
     char http_address[46];   /* IPv4 or IPv6 literal; default 127.0.0.1 */
     unsigned http_port;
+    char *http_tls_cert;     /* <http tlsCertificate>, absolute; NULL: plain HTTP */
+    char *http_tls_key;      /* <http tlsKey>, absolute */
     /* <http><adminKey env|file>: where the ERP/admin API key is (never the key itself);
      * PARTNER_KEY_NONE and "" when absent: no key opens the ERP routes */
     partner_key_kind admin_key_kind;
@@ -53,8 +95,12 @@ typedef struct {
     char *mail_from;
     char *mail_from_name;    /* NULL: none */
     bool smtp_starttls_required;
-    char *smtp_user;         /* NULL: no login */
+    char *smtp_user;         /* NULL: no login; else exactly one of the two below */
     char *smtp_password_env; /* the variable's name, never the password */
+    char *smtp_password_file; /* the file holding it (mode 600), absolute; never the password */
+    bool smtp_plain_login_loopback; /* loopbackPlainLogin="true": a login without TLS is
+                                       allowed to a server on the loopback interface (tests);
+                                       default false: a login needs smtps:// or STARTTLS */
     char *smtp_ca_file;      /* NULL: the system's CA certificates */
     unsigned smtp_timeout_seconds;
     /* <orders><approval>: NULL link_base when absent */
@@ -66,6 +112,10 @@ typedef struct {
     /* <seller>: the gateway operator as the seller (the invoices' default supplier, BG-4);
      * each field NULL when absent, the schema has checked their forms */
     char *seller[CONFIG_SELLER_FIELDS];
+    /* <imap>: the shared mailboxes, in file order */
+    config_imap *imap;
+    size_t n_imap;
+    config_as2 as2;          /* <as2> */
 } gateway_config;
 
 /* The built-in folders (the checkout's formats/ and xslt/), used when the file names none. */

@@ -16,12 +16,18 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <libssh2.h>
 #include <openssl/crypto.h>
 
 #include "api.h"
 #include "api_auth.h"
 #include "approval_link.h"
+#include "as2_certs.h"
+#include "as2_receive.h"
+#include "as2_send.h"
 #include "channel_dir.h"
+#include "channel_email_in.h"
+#include "channel_sftp.h"
 #include "content_store.h"
 #include "convert.h"
 #include "edi_directory.h"
@@ -60,14 +66,21 @@ struct gw {
     unsigned long work_signals; /* bumped when new work is there */
     worker *workers;
     worker poller;
+    worker sftp_poller;        /* partners' SFTP servers with a <pull> block */
+    sftp_gate *sftp_gate;      /* per-partner limit on SFTP connections */
     worker approvals;          /* expiries and reminders */
+    worker mail_poller;        /* the shared and the partners' IMAP mailboxes */
     approval_link_keys keys;   /* the approval links' signing keys */
     orders_settings settings;
     mailer_options mail;
+    char smtp_password[1024];  /* from <mail passwordFile>; cleansed at the end */
     bool has_mail;
     approval_routes routes;    /* their store handle is http_store, under http_lock */
     api_context api;           /* the JSON API: http_store under http_lock too */
     char admin_key[API_KEY_MAX]; /* the ERP/admin key; "" when none is configured */
+    as2_keyring *as2_keys;     /* our AS2 key pairs (<as2>); NULL without */
+    as2_send_settings as2_send; /* sending AS2: the workers' pipeline_ctx.as2 */
+    as2_receiver *as2;         /* POST /as2; its store handle is http_store, under http_lock */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -154,7 +167,9 @@ static void *work(void *arg)
                        .lease_ms = (int64_t)g->cfg->lease_seconds * 1000,
                        .orders = true,
                        .approvals = &g->settings,
-                       .mail = g->has_mail ? &g->mail : NULL };
+                       .mail = g->has_mail ? &g->mail : NULL,
+                       .as2 = g->cfg->as2.enabled ? &g->as2_send : NULL,
+                       .sftp_gate = g->sftp_gate };
     while (!atomic_load(&g->stop)) {
         unsigned long seen = signals_seen(g);
         bool ran = false;
@@ -172,6 +187,9 @@ static void *work(void *arg)
 }
 
 /* ---- the inbox poller ---------------------------------------------------------------- */
+
+/* How often AS2 messages awaiting an asynchronous MDN are checked against their deadline. */
+#define AS2_DEADLINE_TICK_MS 1000
 
 static void *poll_inboxes(void *arg)
 {
@@ -203,8 +221,19 @@ static void *poll_inboxes(void *arg)
                                           sizeof why)))
             say("partner %s: %s", p->id, why);
     }
+    int64_t next_as2_check = 0;
     while (!atomic_load(&g->stop)) {
         size_t taken = 0;
+        /* AS2 messages whose asynchronous MDN is overdue: alerted, resent or failed */
+        if (g->cfg->as2.enabled && store_now_ms() >= next_as2_check) {
+            size_t resent = 0;
+            why[0] = '\0';
+            if (as2_send_tick(s, g->partners, store_now_ms(), "as2-deadline", &resent, why,
+                              sizeof why) != EDI_OK)
+                say("AS2 MDN deadlines: %s", why);
+            taken += resent;
+            next_as2_check = store_now_ms() + AS2_DEADLINE_TICK_MS;
+        }
         for (size_t i = 0; i < k && !atomic_load(&g->stop); i++) {
             if (!in[i])
                 continue;
@@ -220,6 +249,99 @@ static void *poll_inboxes(void *arg)
     for (size_t i = 0; i < k; i++)
         channel_inbox_free(in[i]);
     free(in);
+    store_close(s);
+    return NULL;
+}
+
+/* ---- the SFTP poller ----------------------------------------------------------------- */
+
+static bool pulls_sftp(const partner *p)
+{
+    return p->channel == PARTNER_CHANNEL_SFTP && p->sftp.pull && p->sftp.pull_folder[0];
+}
+
+/* Every SFTP partner with a <pull> block, each at its own interval, one after the other; a
+ * partner's problems are its alerts (channel_sftp_poll) and never stop the others. */
+static void *poll_sftp(void *arg)
+{
+    worker *w = arg;
+    gw *g = w->g;
+    char why[640] = "", report[2048] = "";
+    store *s = open_store(g, STORE_DURABLE, why, sizeof why);
+    if (!s) {
+        say("the SFTP poller cannot start: %s", why);
+        w->status = 1;
+        return NULL;
+    }
+    size_t n = 0, count = partner_set_count(g->partners);
+    channel_sftp_puller **pl = calloc(count ? count : 1, sizeof *pl);
+    for (size_t i = 0; pl && i < count; i++) {
+        const partner *p = partner_set_at(g->partners, i);
+        if (pulls_sftp(p) && !(pl[n++] = channel_sftp_puller_new(p, g->cfg->max_file_bytes)))
+            n--;
+    }
+    if (!pl)
+        say("the SFTP poller cannot start: out of memory");
+    while (pl && !atomic_load(&g->stop)) {
+        int64_t now = store_now_ms(), next = now + 1000;
+        size_t taken = 0;
+        for (size_t i = 0; i < n && !atomic_load(&g->stop); i++) {
+            if (channel_sftp_next_ms(pl[i]) <= now &&
+                channel_sftp_poll(pl[i], s, g->content, g->sftp_gate, &g->stop, &taken, report,
+                                  sizeof report) != EDI_OK)
+                say("the SFTP poller cannot store: %s", report);
+            else if (report[0])
+                say("sftp: %s", report);
+            report[0] = '\0';
+            if (channel_sftp_next_ms(pl[i]) < next)
+                next = channel_sftp_next_ms(pl[i]);
+        }
+        if (taken)
+            signal_work(g);
+        now = store_now_ms();
+        nap(g, next > now ? (unsigned)(next - now) : 1, signals_seen(g));
+    }
+    for (size_t i = 0; i < n; i++)
+        channel_sftp_puller_free(pl[i]);
+    free(pl);
+    store_close(s);
+    return NULL;
+}
+
+/* ---- the mailbox poller ------------------------------------------------------------- */
+
+static void say_mailbox(void *ctx, const char *sentence)
+{
+    (void)ctx;
+    say("%s", sentence);
+}
+
+/* Every mailbox at its own interval (channel_email_in.h); a mailbox that cannot be read is
+ * said once and tried again at its next turn. */
+static void *poll_mailboxes(void *arg)
+{
+    worker *w = arg;
+    gw *g = w->g;
+    char why[640] = "";
+    store *s = open_store(g, STORE_DURABLE, why, sizeof why);
+    email_poller *ep = s ? email_poller_new(g->cfg, g->partners, g->cfg->max_file_bytes) : NULL;
+    if (!ep) {
+        say("the mailbox poller cannot start: %s", s ? "out of memory" : why);
+        store_close(s);
+        w->status = 1;
+        return NULL;
+    }
+    while (!atomic_load(&g->stop)) {
+        size_t taken = 0;
+        why[0] = '\0';
+        if (email_poller_poll(ep, s, g->content, store_now_ms(), &taken, say_mailbox, NULL, why,
+                              sizeof why) != EDI_OK)
+            say("the mailbox poller cannot store: %s", why);
+        if (taken)
+            signal_work(g);
+        nap(g, 1000, signals_seen(g));
+    }
+    email_poller_free(ep);
     store_close(s);
     return NULL;
 }
@@ -301,6 +423,18 @@ static bool load_order_settings(gw *g)
         g->mail.password = cfg->smtp_password_env ? getenv(cfg->smtp_password_env) : NULL;
         g->mail.ca_file = cfg->smtp_ca_file;
         g->mail.timeout_ms = (long)cfg->smtp_timeout_seconds * 1000;
+        g->mail.plain_login_loopback = cfg->smtp_plain_login_loopback;
+        if (cfg->smtp_password_file) {
+            char sentence[640] = "";
+            if (mailer_password_from_file(cfg->smtp_password_file, g->smtp_password,
+                                          sizeof g->smtp_password, sentence,
+                                          sizeof sentence) != EDI_OK) {
+                say("the SMTP password cannot be read: %s (configuration %s)", sentence,
+                    cfg->file);
+                return false;
+            }
+            g->mail.password = g->smtp_password;
+        }
         if (cfg->smtp_user && !g->mail.password) {
             say("the SMTP password variable %s is not set (configuration %s)",
                 cfg->smtp_password_env ? cfg->smtp_password_env : "(passwordEnv)", cfg->file);
@@ -384,8 +518,12 @@ static void stop_threads(gw *g, unsigned started)
     signal_work(g);
     if (g->poller.started)
         pthread_join(g->poller.thread, NULL);
+    if (g->sftp_poller.started)
+        pthread_join(g->sftp_poller.thread, NULL);
     if (g->approvals.started)
         pthread_join(g->approvals.thread, NULL);
+    if (g->mail_poller.started)
+        pthread_join(g->mail_poller.thread, NULL);
     for (unsigned i = 0; i < started; i++)
         if (g->workers[i].started)
             pthread_join(g->workers[i].thread, NULL);
@@ -394,11 +532,16 @@ static void stop_threads(gw *g, unsigned started)
 static void release(gw *g)
 {
     OPENSSL_cleanse(g->admin_key, sizeof g->admin_key);
+    OPENSSL_cleanse(g->smtp_password, sizeof g->smtp_password);
     http_server_free(g->http);
+    as2_receiver_free(g->as2);
+    as2_keyring_free(g->as2_keys);
     store_close(g->http_store);
     store_write_gate_free(g->gate);
     free(g->workers);
     partner_set_free(g->partners);
+    sftp_gate_free(g->sftp_gate);
+    libssh2_exit();
     mapping_free(g->loader);
     edi_directory_free(g->directory);
     content_store_close(g->content);
@@ -462,12 +605,28 @@ int daemon_serve(const gateway_config *cfg)
         release(&g);
         return 2;
     }
-    /* libcurl (the mailer) is initialised once, before any thread starts. */
+    /* libcurl (the mailer) and libssh2 are initialised once, before any thread starts. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         say("libcurl cannot be initialised");
         release(&g);
         return 2;
     }
+    if (libssh2_init(0) != 0 || !(g.sftp_gate = sftp_gate_new())) {
+        say("libssh2 cannot be initialised");
+        release(&g);
+        return 2;
+    }
+    if (cfg->as2.enabled &&
+        as2_keyring_load(&cfg->as2, &g.as2_keys, why, sizeof why) != EDI_OK) {
+        say("our AS2 keys cannot be used: %s (<as2> in %s)", why, cfg->file);
+        release(&g);
+        return 2;
+    }
+    g.as2_send = (as2_send_settings){ .keys = g.as2_keys, .our_id = cfg->as2.id,
+                                      .async_mdn_url = cfg->as2.async_mdn_url,
+                                      .mdn_timeout_s = cfg->as2.mdn_timeout_seconds,
+                                      .post_timeout_s = cfg->lease_seconds > 10
+                                                            ? cfg->lease_seconds - 5 : 5 };
     if (cfg->http_enabled) {
         g.http = http_server_new();
         edi_result r = g.http ? http_server_route(g.http, "/api/health", false, health, &g)
@@ -500,6 +659,21 @@ int daemon_serve(const gateway_config *cfg)
                 return 2;
             }
         }
+        if (r == EDI_OK && cfg->as2.enabled) {
+            as2_receive_opts ao = { .store = g.http_store, .lock = &g.http_lock,
+                                    .content = g.content, .partners = g.partners,
+                                    .our_id = cfg->as2.id, .max_bytes = cfg->as2.max_bytes,
+                                    .keys = g.as2_keys, .wake = wake_workers, .wake_ctx = &g };
+            if (!(g.as2 = as2_receiver_new(&ao, why, sizeof why))) {
+                say("AS2 cannot be received: %s", why[0] ? why : "out of memory");
+                release(&g);
+                return 2;
+            }
+            r = as2_receiver_register(g.http, g.as2);
+        }
+        if (r == EDI_OK && cfg->http_tls_cert)
+            r = http_server_set_tls(g.http, cfg->http_tls_cert, cfg->http_tls_key, why,
+                                    sizeof why);
         if (r == EDI_OK)
             r = http_server_start(g.http, cfg->http_address, cfg->http_port, 2, why, sizeof why);
         if (r != EDI_OK) {
@@ -533,6 +707,32 @@ int daemon_serve(const gateway_config *cfg)
         return 2;
     }
     g.poller.started = true;
+    g.sftp_poller.g = &g;
+    bool any_sftp = false;
+    for (size_t i = 0; i < partner_set_count(g.partners); i++)
+        any_sftp = any_sftp || pulls_sftp(partner_set_at(g.partners, i));
+    if (any_sftp) {
+        if (pthread_create(&g.sftp_poller.thread, NULL, poll_sftp, &g.sftp_poller)) {
+            say("the threads cannot be started: %s", strerror(errno));
+            stop_threads(&g, started);
+            release(&g);
+            return 2;
+        }
+        g.sftp_poller.started = true;
+    }
+    g.mail_poller.g = &g;
+    bool any_mailbox = cfg->n_imap > 0;
+    for (size_t i = 0; i < partner_set_count(g.partners); i++)
+        any_mailbox = any_mailbox || partner_set_at(g.partners, i)->email.mailbox_url[0];
+    if (any_mailbox) {
+        if (pthread_create(&g.mail_poller.thread, NULL, poll_mailboxes, &g.mail_poller)) {
+            say("the threads cannot be started: %s", strerror(errno));
+            stop_threads(&g, started);
+            release(&g);
+            return 2;
+        }
+        g.mail_poller.started = true;
+    }
     g.approvals.g = &g;
     if (g.settings.keys) {
         if (pthread_create(&g.approvals.thread, NULL, tick_approvals, &g.approvals)) {
@@ -565,7 +765,7 @@ int daemon_serve(const gateway_config *cfg)
     for (unsigned i = 0; i < started; i++)
         if (g.workers[i].status)
             status = 1;
-    if (g.poller.status || g.approvals.status)
+    if (g.poller.status || g.approvals.status || g.sftp_poller.status || g.mail_poller.status)
         status = 1;
     release(&g);
     say("stopped");

@@ -1,7 +1,8 @@
-/* http_server.h: the gateway's one HTTP server (libmicrohttpd, its own thread pool). It owns
- * listening, reading a request (headers, a body up to a limit), choosing the route by the
- * longest matching path prefix, asking the API-key hook before every route that needs a
- * key, and writing the handler's response. What a route does is its handler's business:
+/* http_server.h: the gateway's one HTTP server (libmicrohttpd, its own thread pool; TLS when
+ * given a certificate). It owns listening, reading a request (headers, a body up to the
+ * route's limit, with Content-Length or chunked, "100 Continue" only for a body that may
+ * come), choosing the route by the longest matching path prefix, asking the API-key hook
+ * before every route that needs a key, and writing the handler's response. What a route does is its handler's business:
  * handlers run on the server's threads, so anything they share must be theirs to lock. */
 #ifndef HTTP_SERVER_H
 #define HTTP_SERVER_H
@@ -13,7 +14,8 @@
 
 #include "edi_result.h"
 
-/* The largest request body accepted; a larger one gets 413. */
+/* The largest request body accepted unless the route sets its own limit; a larger one gets
+ * 413. */
 #define HTTP_MAX_BODY ((size_t)16 << 20)
 
 /* One request, valid during the handler call. */
@@ -32,12 +34,18 @@ typedef struct {
 /* A query argument of the request (?name=value), or NULL. */
 const char *http_request_arg(const http_request *rq, const char *name);
 
-/* What a handler answers. Zero-initialised it is "500, no body"; the server frees body. */
+/* A request header by its name (any case; folded lines joined), or NULL. */
+const char *http_request_header(const http_request *rq, const char *name);
+
+/* What a handler answers. Zero-initialised it is "500, no body"; the server frees body and
+ * headers. */
 typedef struct {
     unsigned status;
     char *body;                /* malloc'd; the server frees it */
     size_t body_len;
-    const char *content_type;  /* static; NULL: application/json */
+    const char *content_type;  /* static; NULL: application/json, unless `headers` has one */
+    char *headers;             /* malloc'd "Name: value\r\n" lines added to the response (a
+                                  Content-Type among them replaces content_type); NULL none */
 } http_response;
 
 /* Answer with `json` (stolen: the response takes the reference). */
@@ -63,6 +71,22 @@ http_server *http_server_new(void);
  * key, 403 for a key it refuses). Routes are added before http_server_start. */
 edi_result http_server_route(http_server *srv, const char *prefix, bool needs_key,
                              http_handler handler, void *ctx);
+
+/* A route's limit on the request body, asked once the request's headers are there (rq has
+ * no body yet: body "" and body_len 0): the largest body accepted for this request, in
+ * bytes. A request whose Content-Length is larger is answered 413 at once (before "100
+ * Continue" when the client waits for it); a chunked one as soon as it grows past it. */
+typedef size_t (*http_body_limit)(void *ctx, const http_request *rq);
+
+/* Give the route added with exactly `prefix` its body limit hook (before
+ * http_server_start). EDI_E_NOT_FOUND when there is no such route. */
+edi_result http_server_route_limit(http_server *srv, const char *prefix, http_body_limit limit);
+
+/* Serve HTTPS with the PEM certificate (chain) and private key in these files (before
+ * http_server_start; read at once). EDI_E_IO with a sentence when a file cannot be read,
+ * EDI_E_ARG when this libmicrohttpd has no TLS. */
+edi_result http_server_set_tls(http_server *srv, const char *cert_file, const char *key_file,
+                               char *why, size_t why_n);
 
 /* Set the API-key hook (before http_server_start). */
 void http_server_set_auth(http_server *srv, http_auth_hook hook, void *ctx);

@@ -10,6 +10,7 @@
 #include "cli_messages.h"
 #include "cli_partners.h"
 #include "cli_serve.h"
+#include "mailer.h"
 
 static void usage(FILE *out)
 {
@@ -48,7 +49,7 @@ static void usage(FILE *out)
           out);
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -80,4 +81,14 @@ int main(int argc, char **argv)
         return cli_import_main(argc - 1, argv + 1);
     fprintf(stderr, "gateway: unknown command \"%s\"; `gateway --help` lists the commands\n", argv[1]);
     return 2;
+}
+
+/* The libraries with process-wide state are set up here, once, before any thread starts:
+ * GMime for the mails (mailer_init). */
+int main(int argc, char **argv)
+{
+    mailer_init();
+    int rc = run_command(argc, argv);
+    mailer_shutdown();
+    return rc;
 }

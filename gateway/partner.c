@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "edi_xml.h"
+#include "mailer.h"
 
 static bool is_partner_el(xmlNodePtr n, const char *name)
 {
@@ -373,20 +374,429 @@ static void read_answers(partner *p, xmlNodePtr answers, const partner_edifact *
     }
 }
 
+/* An unsigned attribute or element text; `dflt` when absent (the schema bounds it). */
+static unsigned number_of(xmlNodePtr n, const char *attr, unsigned dflt)
+{
+    char text[16];
+    copy_value(n, attr, text, sizeof text);
+    return text[0] ? (unsigned)strtoul(text, NULL, 10) : dflt;
+}
+
+/* A secret's file path resolved against the profile's folder. */
+static void secret_path(xmlNodePtr n, const char *attr, const char *base, char *dst, checker *c)
+{
+    char path[PARTNER_PATH_MAX];
+    copy_value(n, attr, path, sizeof path);
+    if (path[0] && !resolve_path(base, path, dst, PARTNER_PATH_MAX))
+        check_error(c, "PARTNER-CHECK", n, "the path of %s is longer than %d characters once "
+                    "resolved", attr, PARTNER_PATH_MAX - 1);
+}
+
 static void read_sftp(partner *p, xmlNodePtr sftp, const char *base, checker *c)
 {
-    (void)base;
-    (void)c;
+    partner_sftp *s = &p->sftp;
     p->channel = PARTNER_CHANNEL_SFTP;
-    copy_value(child(sftp, "host"), NULL, p->sftp.host, sizeof p->sftp.host);
+    copy_value(child(sftp, "host"), NULL, s->host, sizeof s->host);
+    s->port = number_of(child(sftp, "port"), NULL, 22);
+    copy_value(child(sftp, "user"), NULL, s->user, sizeof s->user);
+    xmlNodePtr key = child(sftp, "privateKey"), password = child(sftp, "password");
+    secret_path(key, "file", base, s->key_file, c);
+    secret_path(key, "passphraseFile", base, s->passphrase_file, c);
+    secret_path(password, "file", base, s->password_file, c);
+    copy_value(child(sftp, "hostKey"), "sha256", s->host_key, sizeof s->host_key);
+    s->max_connections = number_of(sftp, "maxConnections", 2);
+    s->timeout_s = number_of(sftp, "timeoutSeconds", 30);
+
+    xmlNodePtr pull = child(sftp, "pull"), push = child(sftp, "push");
+    s->pull = pull != NULL;
+    s->push = push != NULL;
+    if (!pull && !push)
+        check_error(c, "PARTNER-CHECK", sftp, "the SFTP channel neither pulls nor pushes: add "
+                    "<pull folder=\"...\"/> for the partner's files, <push folder=\"...\"/> "
+                    "for the answers, or both");
+    if (pull) {
+        copy_value(pull, "folder", s->pull_folder, sizeof s->pull_folder);
+        copy_value(pull, "pattern", s->pattern, sizeof s->pattern);
+        if (!s->pattern[0])
+            snprintf(s->pattern, sizeof s->pattern, "*");
+        s->interval_s = number_of(pull, "intervalSeconds", 60);
+        char complete[16];
+        copy_value(pull, "complete", complete, sizeof complete);
+        s->complete = !strcmp(complete, "marker") ? PARTNER_SFTP_MARKER
+                      : !strcmp(complete, "rename") ? PARTNER_SFTP_RENAME : PARTNER_SFTP_STABLE;
+        copy_value(pull, "markerSuffix", s->marker_suffix, sizeof s->marker_suffix);
+        copy_value(pull, "ignorePattern", s->ignore_pattern, sizeof s->ignore_pattern);
+        copy_value(child(pull, "archive"), "folder", s->archive_folder, sizeof s->archive_folder);
+        if (!s->pull_folder[0])
+            check_error(c, "PARTNER-CHECK", pull, "<pull> names no folder: add folder=\"...\" "
+                        "(the partner's outgoing folder on its server)");
+        if (s->complete == PARTNER_SFTP_MARKER && !s->marker_suffix[0])
+            check_error(c, "PARTNER-CHECK", pull, "complete=\"marker\" takes a file when NAME + "
+                        "the marker suffix is there, but no markerSuffix is given: add "
+                        "markerSuffix=\".ok\" (or what the partner writes)");
+        if (s->complete != PARTNER_SFTP_MARKER && s->marker_suffix[0])
+            check_error(c, "PARTNER-CHECK", pull, "markerSuffix is only used with "
+                        "complete=\"marker\": add that or remove the suffix");
+        if (s->complete == PARTNER_SFTP_RENAME && !s->ignore_pattern[0])
+            check_error(c, "PARTNER-CHECK", pull, "complete=\"rename\" needs the names the "
+                        "partner writes under before renaming: add ignorePattern=\"*.part\" (or "
+                        "what the partner uses)");
+        if (s->complete != PARTNER_SFTP_RENAME && s->ignore_pattern[0])
+            check_error(c, "PARTNER-CHECK", pull, "ignorePattern is only used with "
+                        "complete=\"rename\": add that or remove the pattern");
+        if (s->archive_folder[0] && !strcmp(s->archive_folder, s->pull_folder))
+            check_error(c, "PARTNER-CHECK", child(pull, "archive"), "the archive folder is the "
+                        "pull folder (%s): archived files would be taken again", s->pull_folder);
+    }
+    if (push) {
+        copy_value(push, "folder", s->push_folder, sizeof s->push_folder);
+        copy_value(push, "tempSuffix", s->temp_suffix, sizeof s->temp_suffix);
+        if (!s->temp_suffix[0])
+            snprintf(s->temp_suffix, sizeof s->temp_suffix, ".part");
+        if (!s->push_folder[0])
+            check_error(c, "PARTNER-CHECK", push, "<push> names no folder: add folder=\"...\" "
+                        "(where the partner picks up its answers)");
+        else if (pull && !strcmp(s->push_folder, s->pull_folder))
+            check_error(c, "PARTNER-CHECK", push, "the push folder is the pull folder (%s): the "
+                        "gateway would read its own answers as documents from the partner",
+                        s->push_folder);
+    }
+}
+
+/* An address of the profile into `dst` when it is a plain local@domain (the schema lets
+ * some through that a mail server would not take), else a finding at `n`. */
+static void read_address(xmlNodePtr n, char *dst, checker *c)
+{
+    copy_value(n, NULL, dst, PARTNER_MAIL_ADDR);
+    if (n && !mailer_address_ok(dst))
+        check_error(c, "PARTNER-CHECK", n, "\"%s\" is not a plain mail address local@domain "
+                    "(no name, no brackets, a domain with a dot)", dst);
+}
+
+/* The host part of an imap(s):// URL is the loopback interface. */
+static bool loopback_url(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h)
+        return false;
+    h += 3;
+    return !strncmp(h, "127.", 4) || !strncmp(h, "[::1]", 5) ||
+           (!strncmp(h, "localhost", 9) && (h[9] == ':' || h[9] == '/'));
+}
+
+static void read_mailbox(partner *p, xmlNodePtr box, const char *base, checker *c)
+{
+    partner_email *e = &p->email;
+    copy_value(box, "url", e->mailbox_url, sizeof e->mailbox_url);
+    copy_value(box, "user", e->mailbox_user, sizeof e->mailbox_user);
+    copy_value(box, "done", e->mailbox_done, sizeof e->mailbox_done);
+    if (!e->mailbox_done[0])
+        snprintf(e->mailbox_done, sizeof e->mailbox_done, "Done");
+    char path[PARTNER_PATH_MAX];
+    copy_value(box, "passwordFile", path, sizeof path);
+    if (!resolve_path(base, path, e->mailbox_password_file, PARTNER_PATH_MAX))
+        check_error(c, "PARTNER-CHECK", box, "the password file's path is longer than %d "
+                    "characters once resolved", PARTNER_PATH_MAX - 1);
+    char plain[8];
+    copy_value(box, "loopbackPlain", plain, sizeof plain);
+    e->mailbox_loopback_plain = !strcmp(plain, "true") || !strcmp(plain, "1");
+    if (e->mailbox_loopback_plain && !loopback_url(e->mailbox_url))
+        check_error(c, "PARTNER-CHECK", box, "loopbackPlain=\"true\" reads a mailbox without "
+                    "TLS only on this machine's loopback interface, and %s is not there: use "
+                    "imaps:// (or imap:// with STARTTLS) and remove loopbackPlain",
+                    e->mailbox_url);
+    const char *host = strstr(e->mailbox_url, "://");
+    const char *folder = host ? strchr(host + 3, '/') : NULL;
+    if (folder && !strcmp(folder + 1, e->mailbox_done))
+        check_error(c, "PARTNER-CHECK", box, "processed mails would be moved to the folder "
+                    "they are read from (%s): name another folder in done=\"...\"",
+                    e->mailbox_done);
 }
 
 static void read_email(partner *p, xmlNodePtr email, const char *base, checker *c)
 {
-    (void)base;
-    (void)c;
+    partner_email *e = &p->email;
     p->channel = PARTNER_CHANNEL_EMAIL;
-    copy_value(child(email, "address"), NULL, p->email.address, sizeof p->email.address);
+    e->line = xmlGetLineNo(email);
+    read_address(child(email, "address"), e->address, c);
+    for (xmlNodePtr n = email->children; n; n = n->next) {
+        if (is_partner_el(n, "to") && e->n_to < PARTNER_MAX_MAIL_RCPT)
+            read_address(n, e->to[e->n_to++], c);
+        else if (is_partner_el(n, "cc") && e->n_cc < PARTNER_MAX_MAIL_RCPT)
+            read_address(n, e->cc[e->n_cc++], c);
+    }
+    read_address(child(email, "from"), e->from, c);
+    copy_value(child(email, "fromName"), NULL, e->from_name, sizeof e->from_name);
+    copy_value(child(email, "subjectPrefix"), NULL, e->subject_prefix, sizeof e->subject_prefix);
+    char flag[8];
+    copy_value(child(email, "replyOnFailure"), NULL, flag, sizeof flag);
+    e->reply_on_failure = !strcmp(flag, "true") || !strcmp(flag, "1");
+    xmlNodePtr box = child(email, "mailbox");
+    if (box)
+        read_mailbox(p, box, base, c);
+}
+
+/* ---- AS2 ---------------------------------------------------------------------------- */
+
+static const char *const as2_digest_names[PARTNER_AS2_N_DIGESTS] = {
+    "sha-1", "sha-256", "sha-384", "sha-512",
+};
+
+static const char *const as2_cipher_names[PARTNER_AS2_N_CIPHERS] = {
+    "3des", "aes128-cbc", "aes192-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm",
+};
+
+const char *partner_as2_digest_name(partner_as2_digest d)
+{
+    return (unsigned)d < PARTNER_AS2_N_DIGESTS ? as2_digest_names[d] : "unknown";
+}
+
+const char *partner_as2_cipher_name(partner_as2_cipher c)
+{
+    return (unsigned)c < PARTNER_AS2_N_CIPHERS ? as2_cipher_names[c] : "unknown";
+}
+
+/* `name` lower-cased without '-', '_' and ' ' into out ("SHA_256" -> "sha256"); false when
+ * it does not fit. */
+static bool squeeze_name(const char *name, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *s = name; *s; s++) {
+        if (*s == '-' || *s == '_' || *s == ' ')
+            continue;
+        if (k + 1 >= n)
+            return false;
+        char ch = *s;
+        out[k++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+    out[k] = '\0';
+    return k > 0;
+}
+
+bool partner_as2_digest_parse(const char *name, partner_as2_digest *out)
+{
+    char sq[24];
+    if (!name || !squeeze_name(name, sq, sizeof sq))
+        return false;
+    const char *bare = !strncmp(sq, "rsa", 3) ? sq + 3 : sq;
+    static const char *const squeezed[PARTNER_AS2_N_DIGESTS] = {
+        "sha1", "sha256", "sha384", "sha512",
+    };
+    for (unsigned i = 0; i < PARTNER_AS2_N_DIGESTS; i++)
+        if (!strcmp(bare, squeezed[i])) {
+            *out = (partner_as2_digest)i;
+            return true;
+        }
+    return false;
+}
+
+bool partner_as2_cipher_parse(const char *name, partner_as2_cipher *out)
+{
+    char sq[24];
+    if (!name || !squeeze_name(name, sq, sizeof sq))
+        return false;
+    static const struct { const char *name; partner_as2_cipher c; } known[] = {
+        { "3des", PARTNER_AS2_3DES }, { "desede3cbc", PARTNER_AS2_3DES },
+        { "des3", PARTNER_AS2_3DES }, { "tripledes", PARTNER_AS2_3DES },
+        { "aes128cbc", PARTNER_AS2_AES128_CBC }, { "aes128", PARTNER_AS2_AES128_CBC },
+        { "aes192cbc", PARTNER_AS2_AES192_CBC }, { "aes192", PARTNER_AS2_AES192_CBC },
+        { "aes256cbc", PARTNER_AS2_AES256_CBC }, { "aes256", PARTNER_AS2_AES256_CBC },
+        { "aes128gcm", PARTNER_AS2_AES128_GCM }, { "aes256gcm", PARTNER_AS2_AES256_GCM },
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(sq, known[i].name)) {
+            *out = known[i].c;
+            return true;
+        }
+    return false;
+}
+
+bool partner_as2_allows_digest(const partner *p, partner_as2_digest d)
+{
+    if (!p || p->channel != PARTNER_CHANNEL_AS2)
+        return true;
+    return (unsigned)d < PARTNER_AS2_N_DIGESTS && (p->as2.allowed_digests & (1u << d));
+}
+
+bool partner_as2_allows_cipher(const partner *p, partner_as2_cipher c)
+{
+    if (!p || p->channel != PARTNER_CHANNEL_AS2)
+        return true;
+    return (unsigned)c < PARTNER_AS2_N_CIPHERS && (p->as2.allowed_ciphers & (1u << c));
+}
+
+static bool flag_of(xmlNodePtr n, const char *attr, bool dflt)
+{
+    char text[8];
+    copy_value(n, attr, text, sizeof text);
+    if (!text[0])
+        return dflt;
+    return !strcmp(text, "true") || !strcmp(text, "1");
+}
+
+/* A space-separated list of digest (ciphers false) or cipher names into a bit mask; every
+ * name that is unknown is a finding. Absent: every algorithm. */
+static unsigned read_as2_list(xmlNodePtr n, const char *attr, bool ciphers, checker *c)
+{
+    char text[256];
+    copy_value(n, attr, text, sizeof text);
+    unsigned all = ciphers ? (1u << PARTNER_AS2_N_CIPHERS) - 1 : (1u << PARTNER_AS2_N_DIGESTS) - 1;
+    if (!text[0])
+        return all;
+    unsigned mask = 0;
+    for (char *save = NULL, *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        partner_as2_digest d;
+        partner_as2_cipher ci;
+        if (!ciphers && partner_as2_digest_parse(w, &d))
+            mask |= 1u << d;
+        else if (ciphers && partner_as2_cipher_parse(w, &ci))
+            mask |= 1u << ci;
+        else
+            check_error(c, "PARTNER-CHECK", n, "%s names \"%s\", which is not a %s we know: use "
+                        "%s", attr, w, ciphers ? "cipher" : "digest",
+                        ciphers ? "3des, aes128-cbc, aes192-cbc, aes256-cbc, aes128-gcm or "
+                                  "aes256-gcm"
+                                : "sha-1, sha-256, sha-384 or sha-512");
+    }
+    return mask ? mask : all;
+}
+
+/* An http:// or https:// URL with a host. */
+static bool http_url(const char *url)
+{
+    const char *rest = !strncmp(url, "https://", 8) ? url + 8
+                       : !strncmp(url, "http://", 7) ? url + 7 : NULL;
+    return rest && *rest && *rest != '/' && *rest != ':';
+}
+
+static void read_as2_cert(partner_as2 *a, xmlNodePtr n, const char *base, checker *c)
+{
+    partner_as2_cert *cert = &a->certs[a->n_certs++];
+    cert->line = xmlGetLineNo(n);
+    secret_path(n, "file", base, cert->file, c);
+    char use[16];
+    copy_value(n, "use", use, sizeof use);
+    cert->signing = !use[0] || !strcmp(use, "both") || !strcmp(use, "signing");
+    cert->encryption = !use[0] || !strcmp(use, "both") || !strcmp(use, "encryption");
+}
+
+static void read_as2(partner *p, xmlNodePtr as2, const char *base, checker *c)
+{
+    partner_as2 *a = &p->as2;
+    p->channel = PARTNER_CHANNEL_AS2;
+    a->line = xmlGetLineNo(as2);
+    copy_value(as2, "url", a->url, sizeof a->url);
+    copy_value(as2, "ourId", a->our_id, sizeof a->our_id);
+    if (!http_url(a->url))
+        check_error(c, "PARTNER-CHECK", as2, "the AS2 url \"%s\" is not an http:// or "
+                    "https:// address with a host: give the partner's AS2 endpoint, e.g. "
+                    "https://as2.partner.example/as2", a->url);
+    if (!p->as2_id[0])
+        check_error(c, "PARTNER-CHECK", as2, "the AS2 channel needs the partner's AS2 name: "
+                    "add <identifiers><as2>ITS-AS2-ID</as2></identifiers>");
+    else if (a->our_id[0] && !strcmp(a->our_id, p->as2_id))
+        check_error(c, "PARTNER-CHECK", as2, "ourId is the partner's own AS2 name (%s): "
+                    "messages to and from it could not be told apart", a->our_id);
+    for (xmlNodePtr n = as2->children; n; n = n->next)
+        if (is_partner_el(n, "certificate") && a->n_certs < PARTNER_AS2_MAX_CERTS)
+            read_as2_cert(a, n, base, c);
+
+    xmlNodePtr in = child(as2, "inbound");
+    a->require_signed = flag_of(in, "requireSigned", true);
+    a->require_encrypted = flag_of(in, "requireEncrypted", true);
+    a->allowed_digests = read_as2_list(in, "digests", false, c);
+    a->allowed_ciphers = read_as2_list(in, "ciphers", true, c);
+    char text[40];
+    copy_value(in, "maxBytes", text, sizeof text);
+    a->max_bytes = text[0] ? (size_t)strtoull(text, NULL, 10) : 0;
+
+    xmlNodePtr out = child(as2, "outbound");
+    copy_value(out, "sign", text, sizeof text);
+    a->sign = strcmp(text, "none") != 0;
+    a->sign_digest = PARTNER_AS2_SHA256;
+    if (a->sign && text[0] && !partner_as2_digest_parse(text, &a->sign_digest))
+        check_error(c, "PARTNER-CHECK", out, "sign=\"%s\" is not a digest we know: use sha-256, "
+                    "sha-384, sha-512 or none", text);
+    else if (a->sign && a->sign_digest == PARTNER_AS2_SHA1)
+        check_error(c, "PARTNER-CHECK", out, "sign=\"%s\": SHA-1 is accepted from partners "
+                    "but no longer used for our signatures: use sha-256 (or sha-384, sha-512)",
+                    text);
+    copy_value(out, "signature", text, sizeof text);
+    a->signature = !strcmp(text, "pss") ? PARTNER_AS2_SIG_PSS : PARTNER_AS2_SIG_PKCS1;
+    copy_value(out, "encrypt", text, sizeof text);
+    a->encrypt = strcmp(text, "none") != 0;
+    a->cipher = PARTNER_AS2_AES256_CBC;
+    if (a->encrypt && text[0] && !partner_as2_cipher_parse(text, &a->cipher))
+        check_error(c, "PARTNER-CHECK", out, "encrypt=\"%s\" is not a cipher we know: use "
+                    "3des, aes128-cbc, aes192-cbc, aes256-cbc, aes128-gcm, aes256-gcm or none",
+                    text);
+    copy_value(out, "keyTransport", text, sizeof text);
+    a->key_transport = !strcmp(text, "oaep") ? PARTNER_AS2_KT_OAEP : PARTNER_AS2_KT_PKCS1;
+    copy_value(out, "compress", text, sizeof text);
+    a->compress = !strcmp(text, "before-signing") ? PARTNER_AS2_COMPRESS_BEFORE_SIGN
+                  : !strcmp(text, "after-signing") ? PARTNER_AS2_COMPRESS_AFTER_SIGN
+                                                   : PARTNER_AS2_COMPRESS_NONE;
+    if (a->compress == PARTNER_AS2_COMPRESS_AFTER_SIGN && !a->sign)
+        check_error(c, "PARTNER-CHECK", out, "compress=\"after-signing\" but sign=\"none\": "
+                    "write compress=\"before-signing\" for unsigned messages");
+    copy_value(out, "transferEncoding", text, sizeof text);
+    a->base64 = !strcmp(text, "base64");
+    a->chunked = flag_of(out, "chunked", false);
+    copy_value(out, "subject", a->subject, sizeof a->subject);
+
+    size_t n_signing = 0, n_encryption = 0;
+    for (size_t i = 0; i < a->n_certs; i++) {
+        n_signing += a->certs[i].signing;
+        n_encryption += a->certs[i].encryption;
+    }
+    if (a->encrypt && n_encryption == 0)
+        check_error(c, "PARTNER-CHECK", out ? out : as2, "messages to the partner are "
+                    "encrypted (encrypt=\"%s\") but no certificate of the partner is there to "
+                    "encrypt to: add <certificate file=\"...\" use=\"encryption\"/> (or "
+                    "use=\"both\"), or encrypt=\"none\"", partner_as2_cipher_name(a->cipher));
+    if (a->require_signed && n_signing == 0)
+        check_error(c, "PARTNER-CHECK", in ? in : as2, "the partner's messages must be signed "
+                    "(requireSigned) but no certificate of the partner is there to verify them: "
+                    "add <certificate file=\"...\" use=\"signing\"/> (or use=\"both\"), or "
+                    "requireSigned=\"false\"");
+
+    xmlNodePtr mdn = child(as2, "mdn");
+    copy_value(mdn, "mode", text, sizeof text);
+    a->mdn = !strcmp(text, "async") ? PARTNER_AS2_MDN_ASYNC
+             : !strcmp(text, "none") ? PARTNER_AS2_MDN_NONE : PARTNER_AS2_MDN_SYNC;
+    a->mdn_signed = flag_of(mdn, "signed", true);
+    copy_value(mdn, "micalg", text, sizeof text);
+    a->mdn_digest = PARTNER_AS2_SHA256;
+    if (text[0] && !partner_as2_digest_parse(text, &a->mdn_digest))
+        check_error(c, "PARTNER-CHECK", mdn, "micalg=\"%s\" is not a digest we know: use "
+                    "sha-256, sha-384, sha-512 or sha-1", text);
+    copy_value(mdn, "url", a->mdn_url, sizeof a->mdn_url);
+    if (a->mdn_url[0] && !http_url(a->mdn_url))
+        check_error(c, "PARTNER-CHECK", mdn, "the MDN url \"%s\" is not an http:// or https:// "
+                    "address with a host", a->mdn_url);
+    if (a->mdn_url[0] && a->mdn != PARTNER_AS2_MDN_ASYNC)
+        check_error(c, "PARTNER-CHECK", mdn, "url is where the partner posts an asynchronous "
+                    "MDN, but mode is not async: add mode=\"async\" or remove the url");
+    if (a->mdn_signed && a->mdn != PARTNER_AS2_MDN_NONE && n_signing == 0)
+        check_error(c, "PARTNER-CHECK", mdn ? mdn : as2, "a signed MDN is asked for but no "
+                    "certificate of the partner is there to verify it: add <certificate "
+                    "file=\"...\" use=\"signing\"/>, or signed=\"false\"");
+    a->mdn_timeout_s = number_of(mdn, "timeoutSeconds", 0);
+
+    xmlNodePtr retry = child(as2, "retry");
+    a->retries = number_of(retry, "attempts", 5);
+    a->retry_delay_s = number_of(retry, "delaySeconds", 60);
+
+    xmlNodePtr tls = child(as2, "tls");
+    secret_path(tls, "ca", base, a->tls_ca_file, c);
+    secret_path(tls, "certificate", base, a->tls_cert_file, c);
+    secret_path(tls, "key", base, a->tls_key_file, c);
+    if (!a->tls_cert_file[0] != !a->tls_key_file[0])
+        check_error(c, "PARTNER-CHECK", tls, "a TLS client certificate needs both certificate "
+                    "and key: give %s too", a->tls_cert_file[0] ? "key" : "certificate");
+    if (tls && strncmp(a->url, "https://", 8) != 0)
+        check_error(c, "PARTNER-CHECK", tls, "<tls> is only used with an https:// url, and the "
+                    "AS2 url is %s: use https:// or remove <tls>", a->url);
 }
 
 static void read_directory(partner *p, xmlNodePtr dir, const char *base, checker *c)
@@ -422,6 +832,30 @@ static void read_channel(partner *p, xmlNodePtr channel, const char *base, check
         read_sftp(p, n, base, c);
     else if ((n = child(channel, "email")))
         read_email(p, n, base, c);
+    else if ((n = child(channel, "as2")))
+        read_as2(p, n, base, c);
+}
+
+/* A partner that gets answers needs a channel that can take them. */
+static void check_answer_channel(const partner *p, xmlNodePtr answers, checker *c)
+{
+    switch (p->channel) {
+    case PARTNER_CHANNEL_EMAIL:
+        if (!p->email.n_to && !p->email.address[0])
+            check_error(c, "PARTNER-CHECK", answers, "the partner gets answers by mail but "
+                        "has no recipient: add <channel><email><to>");
+        break;
+    case PARTNER_CHANNEL_AS2:
+        break; /* answers are POSTed to the url, which the channel requires */
+    case PARTNER_CHANNEL_SFTP:
+    case PARTNER_CHANNEL_DIRECTORY:
+    case PARTNER_CHANNEL_NONE:
+        if (!p->outbox[0] && !p->sftp.push_folder[0])
+            check_error(c, "PARTNER-CHECK", answers, "the partner gets answers but has no "
+                        "outbox to send them through: add <channel><directory><outbox> or "
+                        "<channel><sftp><push folder=\"...\"/>");
+        break;
+    }
 }
 
 static void read_approval(partner *p, xmlNodePtr approval, checker *c)
@@ -506,9 +940,8 @@ static edi_result read_profile(partner *p, xmlNodePtr root, const char *folder, 
         check_error(c, "PARTNER-CHECK", child(answers, "contrl"), "CONTRL answers EDIFACT "
                     "interchanges, but the partner sends none: add <accept "
                     "format=\"edifact-orders\"/> to <inbound> or remove <contrl/>");
-    if ((p->order_response[0] || p->despatch[0] || p->invoice[0]) && !p->outbox[0])
-        check_error(c, "PARTNER-CHECK", answers, "the partner gets answers but has no outbox to "
-                    "send them through: add <channel><directory><outbox>");
+    if (p->order_response[0] || p->despatch[0] || p->invoice[0])
+        check_answer_channel(p, answers, c);
     return r;
 }
 

@@ -77,17 +77,184 @@ typedef enum {
     PARTNER_CHANNEL_DIRECTORY, /* files: inbox (may be ""), outbox (may be "") */
     PARTNER_CHANNEL_SFTP,      /* the partner's SFTP server: partner.sftp */
     PARTNER_CHANNEL_EMAIL,     /* mails: partner.email */
+    PARTNER_CHANNEL_AS2,       /* AS2 (RFC 4130) over HTTP(S): partner.as2 */
 } partner_channel;
 
-/* <channel><sftp>: the partner's SFTP server. */
+/* When a file in the partner's pull folder is complete (<pull complete>). */
+typedef enum {
+    PARTNER_SFTP_STABLE = 0,   /* size and modification time equal across two polls */
+    PARTNER_SFTP_MARKER,       /* NAME + marker_suffix exists next to it */
+    PARTNER_SFTP_RENAME,       /* the partner writes under ignore_pattern, then renames */
+} partner_sftp_complete;
+
+#define PARTNER_SFTP_FOLDER_MAX 512 /* a remote folder, with NUL */
+#define PARTNER_SFTP_PATTERN_MAX 128
+
+/* <channel><sftp>: the partner's SFTP server. Secrets are never in the record: key_file,
+ * passphrase_file and password_file name the files holding them (resolved like inbox),
+ * read when connecting. */
 typedef struct {
     char host[256];
+    unsigned port;                          /* default 22 */
+    char user[129];
+    char key_file[PARTNER_PATH_MAX];        /* <privateKey file>; "" with a password */
+    char passphrase_file[PARTNER_PATH_MAX]; /* <privateKey passphraseFile>; "" none */
+    char password_file[PARTNER_PATH_MAX];   /* <password file>; "" with a key */
+    char host_key[64];                      /* "SHA256:" + 43 base64 characters */
+    unsigned max_connections;               /* per partner, pulls and sends; default 2 */
+    unsigned timeout_s;                     /* every blocking step; default 30 */
+    bool pull;                              /* a <pull> block is there */
+    char pull_folder[PARTNER_SFTP_FOLDER_MAX];
+    char pattern[PARTNER_SFTP_PATTERN_MAX]; /* glob of the files taken; default "*" */
+    unsigned interval_s;                    /* between polls; default 60 */
+    partner_sftp_complete complete;
+    char marker_suffix[33];                 /* PARTNER_SFTP_MARKER: ".ok" */
+    char ignore_pattern[PARTNER_SFTP_PATTERN_MAX]; /* PARTNER_SFTP_RENAME: "*.part" */
+    char archive_folder[PARTNER_SFTP_FOLDER_MAX];  /* "" delete after storing */
+    bool push;                              /* a <push> block is there */
+    char push_folder[PARTNER_SFTP_FOLDER_MAX];
+    char temp_suffix[33];                   /* uploads go to NAME + this; default ".part" */
 } partner_sftp;
 
-/* <channel><email>: the partner's mail settings. */
+#define PARTNER_MAX_MAIL_RCPT 8      /* <to> and <cc> each (the schema's limit) */
+#define PARTNER_MAIL_ADDR 255        /* a plain address local@domain, with NUL */
+
+/* <channel><email>: the partner's mail settings (addresses plain local@domain, checked). */
 typedef struct {
-    char address[321];         /* the partner's address */
+    char address[PARTNER_MAIL_ADDR];   /* the partner's: inbound mails from it are its */
+    char to[PARTNER_MAX_MAIL_RCPT][PARTNER_MAIL_ADDR]; /* document recipients; none: address */
+    size_t n_to;
+    char cc[PARTNER_MAX_MAIL_RCPT][PARTNER_MAIL_ADDR]; /* copies */
+    size_t n_cc;
+    char from[PARTNER_MAIL_ADDR];      /* our sender; "": the configuration's <mail from> */
+    char from_name[201];               /* "": the configuration's fromName */
+    char subject_prefix[201];          /* "" none */
+    bool reply_on_failure;             /* answer a sender whose mail failed */
+    /* <mailbox>: the partner's own inbound mailbox; mailbox_url "" when it has none */
+    char mailbox_url[501];             /* imaps://host[:port]/FOLDER, or imap:// (STARTTLS
+                                          required unless mailbox_loopback_plain) */
+    char mailbox_user[201];
+    char mailbox_password_file[PARTNER_PATH_MAX]; /* resolved like inbox; never the password */
+    char mailbox_done[101];            /* the folder processed mails move to; "Done" */
+    bool mailbox_loopback_plain;       /* imap:// without TLS, only to a loopback server */
+    long line;                         /* <email>'s line */
 } partner_email;
+
+/* ---- <channel><as2> (issue 5; gateway/as2_certs.h loads the files it names) ---- */
+
+/* Digest algorithms (signatures and MICs); names as RFC 5751 spells them: "sha-1",
+ * "sha-256", "sha-384", "sha-512" (partner_as2_digest_parse accepts any usual spelling). */
+typedef enum {
+    PARTNER_AS2_SHA1 = 0,      /* inbound only: never chosen for outbound signing */
+    PARTNER_AS2_SHA256,
+    PARTNER_AS2_SHA384,
+    PARTNER_AS2_SHA512,
+    PARTNER_AS2_N_DIGESTS,
+} partner_as2_digest;
+
+/* Content encryption algorithms; names "3des", "aes128-cbc", "aes192-cbc", "aes256-cbc",
+ * "aes128-gcm", "aes256-gcm" (GCM in AuthEnvelopedData, RFC 5083/5084). */
+typedef enum {
+    PARTNER_AS2_3DES = 0,
+    PARTNER_AS2_AES128_CBC,
+    PARTNER_AS2_AES192_CBC,
+    PARTNER_AS2_AES256_CBC,
+    PARTNER_AS2_AES128_GCM,
+    PARTNER_AS2_AES256_GCM,
+    PARTNER_AS2_N_CIPHERS,
+} partner_as2_cipher;
+
+typedef enum {
+    PARTNER_AS2_SIG_PKCS1 = 0, /* "pkcs1": RSA PKCS#1 v1.5 */
+    PARTNER_AS2_SIG_PSS,       /* "pss": RSASSA-PSS */
+} partner_as2_signature;
+
+typedef enum {
+    PARTNER_AS2_KT_PKCS1 = 0,  /* "pkcs1": RSA PKCS#1 v1.5 key transport */
+    PARTNER_AS2_KT_OAEP,       /* "oaep": RSAES-OAEP (SHA-256 / MGF1-SHA-256) */
+} partner_as2_key_transport;
+
+typedef enum {
+    PARTNER_AS2_COMPRESS_NONE = 0,     /* "none" */
+    PARTNER_AS2_COMPRESS_BEFORE_SIGN,  /* "before-signing": the signed part is compressed */
+    PARTNER_AS2_COMPRESS_AFTER_SIGN,   /* "after-signing": the signed entity is compressed */
+} partner_as2_compress;
+
+typedef enum {
+    PARTNER_AS2_MDN_SYNC = 0,  /* "sync": in the HTTP response (the default) */
+    PARTNER_AS2_MDN_ASYNC,     /* "async": POSTed by the partner to partner_as2.mdn_url */
+    PARTNER_AS2_MDN_NONE,      /* "none": no MDN asked for */
+} partner_as2_mdn;
+
+#define PARTNER_AS2_MAX_CERTS 3      /* <certificate> per profile (the schema's limit) */
+#define PARTNER_AS2_URL_MAX 1001     /* a URL, with NUL */
+#define PARTNER_AS2_ID_MAX 129       /* an AS2 name: 1..128 printable ASCII, with NUL */
+
+/* One of the partner's certificates (<certificate file use>): PEM (one or more
+ * certificates) or DER. Rollover: two signing certificates may be listed at once; any of
+ * them verifies. Encryption uses the newest valid one marked for it (as2_certs.h). */
+typedef struct {
+    char file[PARTNER_PATH_MAX];       /* resolved like inbox */
+    bool signing;                      /* verifies the partner's signatures (and its MDNs) */
+    bool encryption;                   /* we encrypt to it */
+    long line;
+} partner_as2_cert;
+
+/* <channel><as2>: the partner's AS2 settings. The partner's own AS2 id is partner.as2_id
+ * (<identifiers><as2>; required with this channel). Our key pairs are in the gateway's
+ * configuration (<as2> in gateway.xml, config.h), never in a profile. */
+typedef struct {
+    char url[PARTNER_AS2_URL_MAX];     /* where we POST: http:// or https:// */
+    char our_id[PARTNER_AS2_ID_MAX];   /* our AS2 name towards this partner; "": the
+                                          configuration's <as2 id> */
+    partner_as2_cert certs[PARTNER_AS2_MAX_CERTS];
+    size_t n_certs;
+    /* <inbound>: what we require of the partner's messages (and of its MDNs' signatures) */
+    bool require_signed;
+    bool require_encrypted;
+    unsigned allowed_digests;          /* bit (1u << partner_as2_digest); all when unset */
+    unsigned allowed_ciphers;          /* bit (1u << partner_as2_cipher); all when unset */
+    size_t max_bytes;                  /* a message's limit on /as2; 0: the configuration's */
+    /* <outbound>: how we build messages to the partner */
+    bool sign;                         /* sign with our newest valid key */
+    partner_as2_digest sign_digest;    /* default sha-256 */
+    partner_as2_signature signature;   /* default pkcs1 */
+    bool encrypt;                      /* encrypt to its encryption certificate */
+    partner_as2_cipher cipher;         /* default aes256-cbc */
+    partner_as2_key_transport key_transport; /* default pkcs1 */
+    partner_as2_compress compress;     /* default none */
+    bool base64;                       /* transferEncoding="base64" (RSSBus/Axway); default
+                                          binary */
+    bool chunked;                      /* chunked transfer; default false: Content-Length */
+    char subject[201];                 /* the Subject header; "" the gateway's default */
+    /* <mdn>: the MDN we ask the partner for */
+    partner_as2_mdn mdn;
+    bool mdn_signed;                   /* ask for a signed MDN (default true) */
+    partner_as2_digest mdn_digest;     /* signed-receipt-micalg we ask for; default sha-256 */
+    char mdn_url[PARTNER_AS2_URL_MAX]; /* async: Receipt-Delivery-Option; "": the
+                                          configuration's <as2 asyncMdnUrl> */
+    unsigned mdn_timeout_s;            /* MDN missing after this; 0: the configuration's */
+    /* <retry>: resending until an MDN arrives */
+    unsigned retries;                  /* attempts after the first; default 5 */
+    unsigned retry_delay_s;            /* the first delay, doubled each time; default 60 */
+    /* <tls>: HTTPS client settings; "" each when unset */
+    char tls_ca_file[PARTNER_PATH_MAX];     /* CA certificates that verify its server;
+                                               "": the system's */
+    char tls_cert_file[PARTNER_PATH_MAX];   /* our client certificate (PEM) */
+    char tls_key_file[PARTNER_PATH_MAX];    /* its key (PEM) */
+    long line;                         /* <as2>'s line */
+} partner_as2;
+
+/* Names of the algorithm enums as the profile and the wire spell them ("sha-256",
+ * "aes256-cbc"). */
+const char *partner_as2_digest_name(partner_as2_digest d);
+const char *partner_as2_cipher_name(partner_as2_cipher c);
+
+/* Parse a digest name in any usual spelling ("sha256", "SHA-256", "sha_256", "rsa-sha256";
+ * case-insensitive) or a cipher name ("3des", "des-ede3-cbc", "aes256-cbc", "aes-256-cbc",
+ * "aes256-gcm", case-insensitive). False when the name is unknown (*out untouched). */
+bool partner_as2_digest_parse(const char *name, partner_as2_digest *out);
+bool partner_as2_cipher_parse(const char *name, partner_as2_cipher *out);
 
 /* Whether the partner's orders wait for the customer's approver. */
 typedef enum {
@@ -166,6 +333,7 @@ typedef struct {
     char outbox[PARTNER_PATH_MAX];  /* profile are resolved against the profile's folder */
     partner_sftp sftp;              /* PARTNER_CHANNEL_SFTP */
     partner_email email;            /* PARTNER_CHANNEL_EMAIL */
+    partner_as2 as2;                /* PARTNER_CHANNEL_AS2 */
     partner_approval approval;
     char approval_amount[DECIMAL_TEXT_MAX]; /* PARTNER_APPROVAL_ABOVE: "25000.00" */
     char approval_currency[4];              /* PARTNER_APPROVAL_ABOVE: ISO 4217 */
@@ -213,6 +381,11 @@ const char *partner_answer_target(const partner *p, partner_answer a);
  * line breaks) are the answer's, for convert_options.partner when writing that answer. The
  * view shares p's stylesheets and maps: it is valid while p is and must not be freed. */
 void partner_answer_view(const partner *p, partner_answer a, partner *view);
+
+/* Whether the partner's inbound policy allows a digest / cipher (p->as2 read; true for a
+ * profile without an <as2> channel: nothing restricts it). */
+bool partner_as2_allows_digest(const partner *p, partner_as2_digest d);
+bool partner_as2_allows_cipher(const partner *p, partner_as2_cipher c);
 
 /* ---- every profile of a folder --------------------------------------------------- */
 

@@ -12,7 +12,11 @@
 #include <libxml/tree.h>
 
 #include "approval.h"
+#include "as2_receive.h"
 #include "channel_dir.h"
+#include "channel_email_in.h"
+#include "channel_email.h"
+#include "channel_sftp.h"
 #include "edi_contrl.h"
 #include "edi_reader.h"
 #include "edi_tokenizer.h"
@@ -24,7 +28,7 @@
 #include "weborder.h"
 
 const char *const pipeline_job_kinds[] = { "identify", "contrl", "map",  "check",
-                                           "answer",   "send",   "mail", NULL };
+                                           "answer",   "send",   "mail", AS2_MDN_JOB, NULL };
 
 /* A step that fails for a reason outside the message (database, disk) is tried again
  * after a growing pause, this many times in all, then kept as dead. */
@@ -51,6 +55,8 @@ static const char *outbound_channel(const pipeline_ctx *p, const char *id)
         return "sftp";
     case PARTNER_CHANNEL_EMAIL:
         return "email";
+    case PARTNER_CHANNEL_AS2:
+        return "as2";
     default:
         return "dir";
     }
@@ -239,6 +245,11 @@ static edi_result step_identify(pipeline_ctx *p, const store_job *j, char *why, 
     if (r != EDI_OK) {
         edi_buf_free(&raw);
         return r == EDI_E_NOT_FOUND ? r : give_back(p, j, r, why);
+    }
+    if (email_in_is_mail(&m, raw.p, raw.len)) { /* a mail: its documents are unpacked */
+        r = email_in_unpack(p, j, &m, &raw, why, why_n);
+        edi_buf_free(&raw);
+        return r;
     }
     outcome o = { 0 };
     char format[64] = "", detail[1024] = "", found_by[256] = "", version[8] = "";
@@ -809,10 +820,21 @@ static edi_result deliver_directory(const partner *who, const store_message *m,
 static edi_result deliver(pipeline_ctx *p, const partner *who, const store_message *m,
                           const edi_buf *raw, delivery *d)
 {
-    (void)p;
     switch (who->channel) {
     case PARTNER_CHANNEL_DIRECTORY:
         return deliver_directory(who, m, raw, d);
+    case PARTNER_CHANNEL_SFTP:
+        return channel_sftp_deliver(who, m, raw, p->sftp_gate, d->where, sizeof d->where,
+                                    d->fix, sizeof d->fix, d->detail, sizeof d->detail,
+                                    d->sentence, sizeof d->sentence);
+    case PARTNER_CHANNEL_EMAIL:
+        return channel_email_deliver(p->mail, p->approvals, p->engine, who, m, raw->p, raw->len,
+                                     d->where, sizeof d->where, d->fix, sizeof d->fix, d->detail,
+                                     sizeof d->detail, d->sentence, sizeof d->sentence);
+    case PARTNER_CHANNEL_AS2:
+        return as2_send_deliver(p->as2, p->store, p->content, who, m, raw->p, raw->len,
+                                d->where, sizeof d->where, d->fix, sizeof d->fix, d->detail,
+                                sizeof d->detail, d->sentence, sizeof d->sentence);
     case PARTNER_CHANNEL_NONE:
     default:
         snprintf(d->where, sizeof d->where, "no channel");
@@ -1427,6 +1449,14 @@ edi_result pipeline_run(pipeline_ctx *p, const store_job *j, char *why, size_t w
         return step_send(p, j, why, why_n);
     if (!strcmp(j->kind, "mail"))
         return step_mail(p, j, why, why_n);
+    if (!strcmp(j->kind, AS2_MDN_JOB))
+        return as2_receive_mdn_job(p->store, p->content, p->worker, j,
+                                   p->send_attempts ? p->send_attempts : PIPELINE_SEND_ATTEMPTS,
+                                   p->send_backoff_ms ? p->send_backoff_ms
+                                                      : PIPELINE_SEND_BACKOFF_MS,
+                                   p->send_backoff_max_ms ? p->send_backoff_max_ms
+                                                          : PIPELINE_SEND_BACKOFF_MAX_MS,
+                                   why, why_n);
     edi_say(why, why_n, "job %" PRId64 " has the unknown kind \"%s\"", j->id, j->kind);
     return give_back(p, j, EDI_E_ARG, why);
 }
@@ -1541,7 +1571,10 @@ edi_result pipeline_resend(store *s, store_id id, const char *actor, char *why, 
     if (r == EDI_OK)
         r = store_history_add(s, id, "resend", actor, detail, why, why_n);
     if (r == EDI_OK)
-        r = store_job_enqueue(s, !strcmp(m.channel, "mail") ? "mail" : "send", id, 0, why,
+        r = store_job_enqueue(s, !strcmp(m.channel, "mail")              ? "mail"
+                                 : !strcmp(m.channel, AS2_MDN_CHANNEL) ? AS2_MDN_JOB
+                                                                        : "send",
+                              id, 0, why,
                               why_n);
     if (r == EDI_OK)
         return store_commit(s, why, why_n);

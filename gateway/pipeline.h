@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "as2_send.h"
+#include "channel_sftp.h"
 #include "content_store.h"
 #include "convert.h"
 #include "edi_directory.h"
@@ -45,6 +47,8 @@ typedef struct {
                                          (orders_notify_requester); NULL, or no mail_from:
                                          nobody can be asked or told */
     const mailer_options *mail;       /* the SMTP server; NULL: mails cannot be sent */
+    sftp_gate *sftp_gate;             /* the partners' limits on SFTP connections; NULL: none */
+    const as2_send_settings *as2;     /* our AS2 side (<as2>); NULL: AS2 cannot be sent */
     /* The outbox: a send that cannot write is tried again after send_backoff_ms, doubling
      * each time up to send_backoff_max_ms, send_attempts times in all; then the message is
      * dead. 0: the defaults PIPELINE_SEND_* below. */

@@ -144,6 +144,16 @@ new_key() {
     chmod 600 "$1"
 }
 [ -n "$APPROVAL_KEY" ] && new_key "$APPROVAL_KEY"
+# Our demo AS2 key pair (samples/gateway.xml <as2><key>): the key is kept like the others,
+# its self-signed certificate made again on every run.
+if [ ! -s "$VAR/as2-demo.key" ]; then
+    (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+        -out "$VAR/as2-demo.key" 2> /dev/null) || fail "cannot write the AS2 key $VAR/as2-demo.key"
+fi
+chmod 600 "$VAR/as2-demo.key"
+openssl req -new -x509 -sha256 -days 365 -key "$VAR/as2-demo.key" -out "$VAR/as2-demo.crt" \
+    -subj "/CN=HAUSTECHNIK-SUED demo AS2/O=Haustechnik Sued GmbH" 2> /dev/null \
+    || fail "cannot make the AS2 certificate $VAR/as2-demo.crt"
 ADMIN_KEY=""
 if [ -n "$ADMIN_KEY_FILE" ]; then
     new_key "$ADMIN_KEY_FILE"

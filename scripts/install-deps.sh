@@ -28,6 +28,7 @@ PACKAGES=(
     "libcurl4-openssl-dev|SMTP and IMAP for the e-mail channel and approval mails; later AS2 sending"
     "libssh2-1-dev|the SFTP channel: pulling from and pushing to partners' SFTP servers"
     "libgmime-3.0-dev|MIME: building mails with documents attached, reading inbound mails"
+    "zlib1g-dev|AS2 compression (RFC 5402 CompressedData; Debian's OpenSSL has no zlib)"
     "python3-aiosmtpd|SMTP server for the approval-mail and e-mail channel tests"
     "openssh-server|a real sshd on loopback for the SFTP channel tests"
     "dovecot-imapd|a real IMAP server on loopback for the e-mail channel tests"

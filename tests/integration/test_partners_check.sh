@@ -15,7 +15,9 @@ SAMPLES="$ROOT/samples/partners"
 run_gateway partners check --partners "$SAMPLES"
 is "$RUN_STATUS" 0 "samples: exit 0"
 is "$RUN_STDERR" "" "samples: nothing on stderr"
-is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 4 "samples: four lines, one per profile"
+is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 5 "samples: five lines, one per profile"
+like "$RUN_STDOUT" '^grosshandel-as2 "Großhandel Süd GmbH" customer - ids unb=GROSSHANDELSUED:ZZZ,as2=GROSSHANDEL-SUED .* channel as2 url=http://127.0.0.1:4080/as2 certificates=1$' \
+    "the AS2 wholesaler: its AS2 id and channel (its demo certificate is valid: no warning)"
 like "$RUN_STDOUT" '^mueller "Müller Haustechnik GmbH" customer K-10001 ids unb=4012345000016:14,gln=4012345000016 ' \
     "the large customer: its UNB id (qualifier 14) and GLN"
 like "$RUN_STDOUT" '^mueller .* answers contrl,orderResponse=ordrsp,despatch=desadv,invoice=invoic ' \
@@ -30,7 +32,7 @@ like "$RUN_STDOUT" '^stadtwerke-finanz .* answers invoice=xrechnung-ubl .*inbox=
 # The same folder through the environment.
 GATEWAY_PARTNERS_DIR="$SAMPLES" run_gateway partners check
 is "$RUN_STATUS" 0 "\$GATEWAY_PARTNERS_DIR: exit 0"
-is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 4 "\$GATEWAY_PARTNERS_DIR: four profiles"
+is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 5 "\$GATEWAY_PARTNERS_DIR: five profiles"
 
 run_gateway partners check --partners "$SAMPLES" --json
 is "$RUN_STATUS" 0 "samples --json: exit 0"
@@ -40,7 +42,7 @@ else
     not_ok "samples --json: valid JSON" "$RUN_STDOUT"
 fi
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(p["id"] for p in d["partners"]), len(d["findings"]))' "$TEST_TMP/last.stdout" 2>&1)" \
-    "itscope mueller stadtwerke-finanz webshop 0" "samples --json: four partners, no findings"
+    "grosshandel-as2 itscope mueller stadtwerke-finanz webshop 0" "samples --json: five partners, no findings"
 
 # --- a folder with a bad profile ---------------------------------------------------------
 BAD="$TEST_TMP/partners"
@@ -102,5 +104,92 @@ is "$RUN_STATUS" 0 "--help: exit 0"
 like "$RUN_STDOUT" '^usage: gateway partners check' "--help: usage"
 run_gateway partners check extra-argument
 is "$RUN_STATUS" 2 "an argument that is not an option: exit 2"
+
+# --- AS2 certificates: 30 days of warning, an expired one refused -----------------------
+A="$TEST_TMP/as2"
+mkdir -p "$A/partners" "$A/ca"
+# valid for 10 days (a warning), for a year (fine), and one that expired on 2020-02-01,
+# made with `openssl ca -startdate/-enddate` (self-signed)
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 10 -subj /CN=soon-as2 \
+    -keyout "$A/soon.key" -out "$A/partners/soon.crt" 2> /dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 365 -subj /CN=fine-as2 \
+    -keyout "$A/fine.key" -out "$A/fine.crt" 2> /dev/null
+touch "$A/ca/index.txt"
+echo 01 > "$A/ca/serial"
+printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s/ca/index.txt\nserial = %s/ca/serial\nnew_certs_dir = %s/ca\ndefault_md = sha256\npolicy = p\nunique_subject = no\n[p]\ncommonName = supplied\n' \
+    "$A" "$A" "$A" > "$A/ca.cnf"
+openssl req -new -newkey rsa:2048 -nodes -subj /CN=old-as2 -keyout "$A/old.key" -out "$A/old.csr" 2> /dev/null
+openssl ca -batch -config "$A/ca.cnf" -selfsign -keyfile "$A/old.key" -in "$A/old.csr" \
+    -startdate 20200101000000Z -enddate 20200201000000Z -out "$A/partners/old.crt" > /dev/null 2>&1
+# as2_profile ID CERT: a profile with an AS2 channel and that certificate
+as2_profile() {
+    cat > "$A/partners/$1.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edi-gateway:partner:1" id="$1">
+  <name>AS2 $1</name>
+  <identifiers><as2>$1-AS2</as2></identifiers>
+  <channel>
+    <as2 url="https://as2.$1.example/as2">
+      <certificate file="$2"/>
+    </as2>
+  </channel>
+</partner>
+XML
+}
+as2_profile soon soon.crt
+run_gateway partners check --partners "$A/partners"
+is "$RUN_STATUS" 0 "AS2: a certificate expiring in 10 days: exit 0 (a warning)"
+like "$RUN_STDOUT" '^soon "AS2 soon" .* channel as2 url=https://as2.soon.example/as2 certificates=1$' \
+    "... the profile is listed with its AS2 channel"
+like "$RUN_STDOUT" "^warning AS2-CERT line 7 \\($A/partners/soon.xml\\): the partner's certificate \\(CN = soon-as2\\) in $A/partners/soon.crt expires on [0-9-]+ [0-9:]+ UTC, in (9|10) days: renew it" \
+    "... the warning names the certificate, the file, the date and the days left"
+like "$RUN_STDOUT" '^1 warning: act before the dates named; 1 profile used$' "... and a verdict line"
+
+as2_profile old old.crt
+run_gateway partners check --partners "$A/partners"
+is "$RUN_STATUS" 1 "AS2: an expired certificate: exit 1"
+like "$RUN_STDOUT" "^error AS2-CERT line 7 \\($A/partners/old.xml\\): the partner's certificate \\(CN = old-as2\\) in $A/partners/old.crt expired on 2020-02-01 00:00 UTC; .*install a renewed certificate" \
+    "... refused: what, which file, when it expired, what to do"
+like "$RUN_STDOUT" '^1 error and 1 warning: ' "... the verdict counts both"
+rm "$A/partners/old.xml"
+
+as2_profile gone missing.crt
+run_gateway partners check --partners "$A/partners"
+like "$RUN_STDOUT" "^error AS2-CERT line 7 \\($A/partners/gone.xml\\): the partner's certificate cannot be used: cannot open $A/partners/missing.crt" \
+    "AS2: a certificate file that is not there: an error naming it"
+rm "$A/partners/gone.xml"
+
+# Our keys in the configuration: an expired one is refused, a fine one passes; a partner
+# whose messages must be encrypted needs our key.
+as2_gateway() { # FILE KEY CERT: a configuration with <as2> (KEY empty: no <as2> at all)
+    {
+        printf '<?xml version="1.0"?>\n<gateway xmlns="urn:edi-gateway:config:1">\n'
+        printf '  <data folder="%s/var"/>\n  <partners folder="%s/partners"/>\n' "$A" "$A"
+        [ -n "$2" ] && printf '  <as2 id="OURGW">\n    <key key="%s" certificate="%s"/>\n  </as2>\n' "$2" "$3"
+        printf '</gateway>\n'
+    } > "$1"
+}
+as2_gateway "$A/old.xml" "$A/old.key" "$A/partners/old.crt"
+run_gateway partners check --config "$A/old.xml"
+is "$RUN_STATUS" 1 "our expired AS2 key (--config): exit 1"
+like "$RUN_STDOUT" "^error AS2-CERT line 6 \\($A/old.xml\\): our AS2 certificate \\(CN = old-as2\\) in $A/partners/old.crt expired on 2020-02-01 00:00 UTC" \
+    "... the configuration's line and the certificate's file and date"
+like "$RUN_STDOUT" "none of our AS2 keys in <as2> is valid now" "... and that nothing can be signed"
+as2_gateway "$A/fine.xml" "$A/fine.key" "$A/fine.crt"
+GATEWAY_CONFIG="$A/fine.xml" run_gateway partners check
+is "$RUN_STATUS" 0 "a valid key (\$GATEWAY_CONFIG; its partners folder): exit 0"
+unlike "$RUN_STDOUT" 'AS2-CHECK|^error' "... no errors"
+as2_gateway "$A/none.xml" "" ""
+run_gateway partners check --config "$A/none.xml"
+is "$RUN_STATUS" 1 "no <as2> in the configuration while a partner encrypts to us: exit 1"
+like "$RUN_STDOUT" "^error AS2-CHECK line 6 \\($A/partners/soon.xml\\): the partner's messages must be encrypted \\(requireEncrypted\\) but the configuration $A/none.xml has no usable <as2><key>" \
+    "... says which requirement needs our key"
+like "$RUN_STDOUT" "has no <as2 id=" "... and that our AS2 name is missing"
+run_gateway partners check --config "$A/no-such.xml"
+is "$RUN_STATUS" 2 "a configuration that cannot be read: exit 2"
+
+run_gateway partners check --json --partners "$A/partners"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["partners"][0]["channel"]["kind"], [(f["severity"], f["rule"]) for f in d["findings"]])' "$TEST_TMP/last.stdout" 2>&1)" \
+    "as2 [('warning', 'AS2-CERT')]" "--json: the channel kind and the warning"
 
 done_testing

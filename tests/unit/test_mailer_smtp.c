@@ -237,5 +237,8 @@ int main(void)
         cmocka_unit_test(approval_mail_round_trip),
         cmocka_unit_test(starttls_required_but_not_offered),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    mailer_init();
+    int failed = cmocka_run_group_tests(tests, setup, NULL);
+    mailer_shutdown();
+    return failed;
 }

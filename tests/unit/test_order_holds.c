@@ -21,6 +21,7 @@
 #include "approval_link.h"
 #include "content_store.h"
 #include "order_holds.h"
+#include "mailer.h"
 #include "orders.h"
 #include "store.h"
 #include "store_master.h"
@@ -392,5 +393,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(reject_needs_a_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(approval_rules_as_the_check_step, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    mailer_init();
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mailer_shutdown();
+    return rc;
 }

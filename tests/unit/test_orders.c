@@ -26,6 +26,7 @@
 #include "content_store.h"
 #include "convert.h"
 #include "mapping.h"
+#include "mailer.h"
 #include "orders.h"
 #include "store.h"
 #include "store_master.h"
@@ -991,5 +992,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(despatch_and_invoice_in_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(amended_order_despatched_and_invoiced, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    mailer_init();
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mailer_shutdown();
+    return rc;
 }

@@ -436,7 +436,7 @@ static void set_lookups(void **state)
     ps = partner_set_load(fx->m, PARTNER_XSD, SAMPLES, &fx->f, why, sizeof why);
     assert_non_null(ps);
     assert_int_equal(fx->f.count, 0);
-    assert_int_equal(partner_set_count(ps), 4);
+    assert_int_equal(partner_set_count(ps), 5);
     assert_string_equal(partner_set_by_unb(ps, "4012345000016", "14")->id, "mueller");
     assert_true(partner_accepts(partner_set_by_id(ps, "webshop"), "web-order", NULL));
     assert_string_equal(partner_set_by_opentrans_id(ps, "123456")->id, "itscope");
@@ -527,7 +527,7 @@ static void partners_check_command(void **state)
     static char out[65536];
     char *ok_args[] = { "partners", "check", "--partners", SAMPLES, NULL };
     assert_int_equal(run_cli(ok_args, 4, out, sizeof out), 0);
-    assert_int_equal(count_lines(out), 4);
+    assert_int_equal(count_lines(out), 5);
     assert_non_null(strstr(out, "mueller \"Müller Haustechnik GmbH\" customer K-10001 ids "
                                 "unb=4012345000016:14,gln=4012345000016 "));
     assert_non_null(strstr(out, "answers contrl,orderResponse=ordrsp,despatch=desadv,invoice=invoic"));
