@@ -308,9 +308,17 @@ edi_result as2_mdn_build(const as2_mdn_info *in, const as2_keypair *signer,
     bool ok = putf(out, "AS2-Version: 1.2\r\nAS2-From: %s\r\nAS2-To: %s\r\nMessage-ID: %s\r\n"
                         "Date: %s\r\nSubject: Receipt for %s\r\nMime-Version: 1.0\r\n",
                    from, to, mid, date, k ? subject : "your AS2 message");
-    /* The report's own Content-Type line ends where its blank line starts. */
-    const char *blank = strstr(report.p, "\r\n\r\n");
-    size_t ct_len = (size_t)(blank - report.p) + 2, report_body = ct_len + 2;
+    /* The report's own Content-Type line ends where its blank line starts (the buffer is
+     * not NUL-terminated: searched within its length). */
+    size_t blank = 0;
+    while (blank + 4 <= report.len && memcmp(report.p + blank, "\r\n\r\n", 4) != 0)
+        blank++;
+    if (blank + 4 > report.len) {
+        edi_buf_free(&report);
+        edi_say(why, why_n, "the MDN's report has no header block");
+        return EDI_E_ARG;
+    }
+    size_t ct_len = blank + 2, report_body = ct_len + 2;
     if (ok && !signer) {
         ok = edi_buf_append(out, report.p, ct_len) && put(out, "\r\n");
         *body_off = out->len;

@@ -566,9 +566,10 @@ static edi_result store_raw(inbound *in, char *cid, char *why, size_t why_n)
             ok = edi_buf_append(&b, names[i], strlen(names[i])) && edi_buf_append(&b, ": ", 2) &&
                  edi_buf_append(&b, v, strlen(v)) && edi_buf_append(&b, "\r\n", 2);
     }
-    ok = ok && edi_buf_append(&b, "\r\n", 2) &&
-         edi_buf_append(&b, in->rq->body, in->rq->body_len);
-    edi_result r = ok ? content_store_put(in->rx->o.content, b.p, b.len, cid, why, why_n)
+    ok = ok && edi_buf_append(&b, "\r\n", 2);
+    /* The body is not copied next to its headers: a 100 MB message stays 100 MB here. */
+    content_part parts[2] = { { b.p, b.len }, { in->rq->body, in->rq->body_len } };
+    edi_result r = ok ? content_store_put_parts(in->rx->o.content, parts, 2, cid, why, why_n)
                       : EDI_E_NOMEM;
     edi_buf_free(&b);
     return r;

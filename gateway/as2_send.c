@@ -228,14 +228,11 @@ typedef struct {
     size_t n;
 } entity;
 
-/* Its header block and body as segments (the whole entity: what is signed, compressed
- * or encrypted). `hdr` receives the header block. */
-static bool entity_whole(const entity *e, const char *extra_headers, edi_buf *hdr,
-                         as2_seg *segs, size_t *n)
+/* Its header block and body as segments (the whole entity: what is compressed or
+ * encrypted). `hdr` receives the header block. */
+static bool entity_whole(const entity *e, edi_buf *hdr, as2_seg *segs, size_t *n)
 {
-    if (!appendf(hdr, "Content-Type: %s\r\n%s\r\n", e->content_type,
-                 extra_headers ? extra_headers : "") ||
-        e->n + 1 > AS2_SEND_SEGS)
+    if (!appendf(hdr, "Content-Type: %s\r\n\r\n", e->content_type) || e->n + 1 > AS2_SEND_SEGS)
         return false;
     segs[0] = (as2_seg){ (const unsigned char *)hdr->p, hdr->len };
     for (size_t i = 0; i < e->n; i++)
@@ -529,7 +526,7 @@ edi_result as2_send_build(const partner *who, const char *our_id, const char *as
     if (r == EDI_OK && !whole && (pa->encrypt || (pa->sign && pa->compress ==
                                                   PARTNER_AS2_COMPRESS_AFTER_SIGN))) {
         edi_buf *hdr = own_buf(out);
-        if (!hdr || !entity_whole(&cur, NULL, hdr, segs, &n_segs)) {
+        if (!hdr || !entity_whole(&cur, hdr, segs, &n_segs)) {
             edi_say(why, why_n, "out of memory building the AS2 message");
             r = EDI_E_NOMEM;
         }

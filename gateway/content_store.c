@@ -377,17 +377,31 @@ static edi_result tmp_commit(content_store *cs, tmp_file *t, char id[CONTENT_ID_
     return EDI_OK;
 }
 
-edi_result content_store_put(content_store *cs, const void *data, size_t len,
-                             char id[CONTENT_ID_SIZE], char *why, size_t why_n)
+edi_result content_store_put_parts(content_store *cs, const content_part *parts, size_t n,
+                                   char id[CONTENT_ID_SIZE], char *why, size_t why_n)
 {
-    if (!cs || !id || (!data && len > 0)) {
+    if (!cs || !id || (!parts && n > 0)) {
         edi_say(why, why_n, "content_store_put needs a store, an id buffer and data");
         return EDI_E_ARG;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!parts[i].data && parts[i].len > 0) {
+            edi_say(why, why_n, "content_store_put: part %zu has a length but no bytes", i + 1);
+            return EDI_E_ARG;
+        }
+        len += parts[i].len;
     }
     /* Bytes that are stored already are not written again. */
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
-    if (EVP_Digest(data ? data : "", len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = parts[i].len == 0 || EVP_DigestUpdate(ctx, parts[i].data, parts[i].len) == 1;
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
         edi_say(why, why_n, "the SHA-256 digest failed (OpenSSL)");
         return EDI_E_IO;
     }
@@ -407,11 +421,19 @@ edi_result content_store_put(content_store *cs, const void *data, size_t len,
     edi_result r = tmp_begin(cs, &t, why, why_n);
     if (r != EDI_OK)
         return r;
-    if ((r = tmp_write(&t, data ? data : "", len, why, why_n)) != EDI_OK) {
-        tmp_abort(&t);
-        return r;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].len && (r = tmp_write(&t, parts[i].data, parts[i].len, why, why_n)) != EDI_OK) {
+            tmp_abort(&t);
+            return r;
+        }
     return tmp_commit(cs, &t, id, why, why_n);
+}
+
+edi_result content_store_put(content_store *cs, const void *data, size_t len,
+                             char id[CONTENT_ID_SIZE], char *why, size_t why_n)
+{
+    content_part one = { data, len };
+    return content_store_put_parts(cs, &one, 1, id, why, why_n);
 }
 
 edi_result content_store_put_fd(content_store *cs, int fd, size_t max, char id[CONTENT_ID_SIZE],

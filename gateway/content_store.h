@@ -28,6 +28,15 @@ void content_store_close(content_store *cs);
 edi_result content_store_put(content_store *cs, const void *data, size_t len,
                              char id[CONTENT_ID_SIZE], char *why, size_t why_n);
 
+/* The same for the bytes of several parts one after the other, stored as one payload
+ * (headers and a body that lives elsewhere, without joining them in memory first). */
+typedef struct {
+    const void *data;
+    size_t len;
+} content_part;
+edi_result content_store_put_parts(content_store *cs, const content_part *parts, size_t n,
+                                   char id[CONTENT_ID_SIZE], char *why, size_t why_n);
+
 /* The same for the bytes read from `fd` up to end of file, refusing more than `max` bytes
  * with EDI_E_LIMIT (nothing is kept then); *len_out (may be NULL) gets the size. */
 edi_result content_store_put_fd(content_store *cs, int fd, size_t max, char id[CONTENT_ID_SIZE],

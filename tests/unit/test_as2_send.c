@@ -1,9 +1,10 @@
 /* Sending AS2 (gateway/as2_send.h, gateway/store_as2_out.h): Message-IDs; messages built
  * for a profile taken apart again with the CMS and MIME modules (the signature verifies over
  * part 1, whose MIC is the one kept; the payload comes back byte for byte; compressed before
- * signing: the MIC covers the compressed part); MDNs checked (processed with our MIC, a MIC
- * in another algorithm computed again from the payload, a wrong MIC, a negative disposition,
- * a signature by a stranger, libas2's one-CRLF-short signature accepted as its variant); and
+ * signing: the MIC covers the compressed part; compressed after signing, in base64); MDNs
+ * checked (processed with our MIC, a MIC in another algorithm computed again from the
+ * payload, a wrong MIC, a negative disposition, a signature by a stranger, libas2's
+ * one-CRLF-short signature accepted as its variant); and
  * the as2_out records: a retry keeps the Message-ID, states move only from the state read,
  * overdue asynchronous ones are listed and turned into "missing". */
 #define _GNU_SOURCE /* memmem, strndup */
@@ -291,6 +292,52 @@ static void test_build_compress_before_sign(void **state)
     free(hdr);
     edi_buf_free(&der);
     edi_buf_free(&unz);
+    edi_buf_free(&body);
+    as2_send_built_free(&b);
+}
+
+/* Compressed after signing, base64 transfer encoding: the HTTP body is base64 of a
+ * compressed-data whose content is the multipart/signed entity; the MIC is still over the
+ * signed payload part. */
+static void test_build_compress_after_sign(void **state)
+{
+    (void)state;
+    partner p;
+    profile(&p, true, false, PARTNER_AS2_COMPRESS_AFTER_SIGN);
+    p.as2.base64 = true;
+    as2_send_built b;
+    char why[512] = "";
+    assert_int_equal(as2_send_build(&p, "OURGW", NULL, &K.ours, NULL, PAYLOAD, strlen(PAYLOAD),
+                                     &PL, NULL, &b, why, sizeof why), EDI_OK);
+    assert_true(has_header(&b, "smime-type=compressed-data"));
+    assert_true(has_header(&b, "Content-Transfer-Encoding: base64\r\n"));
+    edi_buf body = body_of(&b), der = { 0 }, unz = { 0 };
+    assert_int_equal(as2_mime_base64_decode(body.p, body.len, &der, why, sizeof why), EDI_OK);
+    assert_int_equal(as2_cms_decompress((unsigned char *)der.p, der.len, 1 << 20, &unz, why,
+                                        sizeof why), AS2_OK);
+    as2_part ent;
+    as2_mime_entity(unz.p, unz.len, &ent);
+    char ctv[512];
+    assert_true(as2_mime_header(unz.p, ent.headers, "Content-Type", ctv, sizeof ctv));
+    as2_content_type ct;
+    assert_int_equal(as2_mime_content_type(ctv, &ct, why, sizeof why), EDI_OK);
+    assert_string_equal(ct.type, "multipart/signed");
+    as2_multipart mp;
+    assert_int_equal(as2_mime_multipart(unz.p, ent.body, ct.boundary, &mp, why, sizeof why),
+                     EDI_OK);
+    STACK_OF(X509) *ours = t_stack(K.our_cert);
+    as2_verify_info vi;
+    assert_int_equal(as2_cms_verify_signed(unz.p, &mp, ours, 0, false, &vi, why, sizeof why),
+                     AS2_OK);
+    assert_string_equal(vi.mic, b.mic);
+    edi_buf got = { 0 };
+    assert_int_equal(as2_mime_decode_body(unz.p, &mp.part[0], &got, why, sizeof why), EDI_OK);
+    assert_int_equal(got.len, strlen(PAYLOAD));
+    assert_memory_equal(got.p, PAYLOAD, got.len);
+    sk_X509_pop_free(ours, X509_free);
+    edi_buf_free(&got);
+    edi_buf_free(&unz);
+    edi_buf_free(&der);
     edi_buf_free(&body);
     as2_send_built_free(&b);
 }
@@ -619,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_build_signed_encrypted),
         cmocka_unit_test(test_build_plain),
         cmocka_unit_test(test_build_compress_before_sign),
+        cmocka_unit_test(test_build_compress_after_sign),
         cmocka_unit_test(test_check_mdn),
         cmocka_unit_test_setup_teardown(test_as2_out_records, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_tick_missing, setup_db, teardown_db),

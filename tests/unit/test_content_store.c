@@ -156,6 +156,32 @@ static void round_trip(void **state)
     edi_buf_free(&e);
 }
 
+/* Parts are stored as the one payload they make together: the same id and bytes as the
+ * joined buffer, and empty parts change nothing. */
+static void parts_are_one_payload(void **state)
+{
+    fixture *fx = *state;
+    const char head[] = "AS2-From: a\r\n\r\n", body[] = "UNA:+.? 'UNB+UNOC:3+A+B'";
+    char joined[sizeof head + sizeof body];
+    snprintf(joined, sizeof joined, "%s%s", head, body);
+    content_part parts[3] = { { head, sizeof head - 1 }, { NULL, 0 }, { body, sizeof body - 1 } };
+    char id[CONTENT_ID_SIZE], again[CONTENT_ID_SIZE], why[512] = "";
+    assert_int_equal(content_store_put_parts(fx->cs, parts, 3, id, why, sizeof why), EDI_OK);
+    char expect[65];
+    sha256_hex(joined, strlen(joined), expect);
+    assert_string_equal(id, expect);
+    assert_int_equal(content_store_put(fx->cs, joined, strlen(joined), again, why, sizeof why),
+                     EDI_OK);
+    assert_string_equal(again, id);
+    edi_buf b = {0};
+    assert_int_equal(content_store_get(fx->cs, id, &b, why, sizeof why), EDI_OK);
+    assert_int_equal(b.len, strlen(joined));
+    assert_memory_equal(b.p, joined, b.len);
+    edi_buf_free(&b);
+    content_part bad = { NULL, 3 };
+    assert_int_equal(content_store_put_parts(fx->cs, &bad, 1, id, why, sizeof why), EDI_E_ARG);
+}
+
 static void same_bytes_one_file(void **state)
 {
     fixture *fx = *state;
@@ -369,6 +395,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(parts_are_one_payload, setup, teardown),
         cmocka_unit_test_setup_teardown(same_bytes_one_file, setup, teardown),
         cmocka_unit_test_setup_teardown(damaged_file_is_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_ids_refused, setup, teardown),
