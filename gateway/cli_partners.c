@@ -1,19 +1,21 @@
 /* `gateway partners check [--partners DIR] [--config FILE] [--json]`: every profile of the
  * folder loaded as the gateway loads them (partner_set_load), then the AS2 certificates:
  * every partner's (and, with a configuration, ours) warned about 30 days before they expire
- * and refused once expired. The profiles and the findings are the command's answer, so
+ * and refused once expired; and the secret files of SFTP and e-mail channels: missing is a
+ * warning, readable by others an error. The profiles and the findings are the command's answer, so
  * both go to stdout: one line per profile the gateway would use, then one line per finding
  * and a verdict when there are findings; or with --json one object. Exit status: 0 no
  * errors (warnings allowed), 1 errors, 2 an unreadable folder or configuration, or usage. */
 #include "cli_partners.h"
 #include "cli_common.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -42,11 +44,17 @@ static void usage(FILE *out)
           "read: one that expires within 30 days is a warning (AS2-CERT), one that has\n"
           "expired, is not yet valid or cannot be read is an error; a profile that needs\n"
           "our key (encrypted inbound messages, signed outbound ones) needs <as2><key> in\n"
-          "the configuration (AS2-CHECK).\n"
+          "the configuration (AS2-CHECK). The secret files SFTP and e-mail channels read\n"
+          "when they log in (<privateKey file>, <password file>, <mailbox passwordFile>):\n"
+          "one that is not there is a warning, one that others may read an error\n"
+          "(CHANNEL-SECRET).\n"
           "\n"
           "Output on stdout: one line per profile the gateway would use:\n"
           "  ID \"NAME\" customer C ids unb=ID:Q,gln=G,... accepts edifact-orders:D96A,...\n"
-          "  answers contrl,ordrsp,desadv,invoic approval above:25000.00:EUR channel ...\n"
+          "  answers contrl,ordrsp,desadv,invoic approval above:25000.00:EUR channel KIND ...\n"
+          "where the channel is \"directory inbox=DIR outbox=DIR\", \"as2 url=URL\n"
+          "certificates=N\", \"sftp sftp://USER@HOST:PORT pull=FOLDER/PATTERN push=FOLDER\"\n"
+          "or \"email address=A to=A,... [cc=A,...] mailbox=URL\" (\"-\" for what is not set),\n"
           "then one line per finding (FILE: error RULE line N (where): text) and a verdict\n"
           "line when there are findings. With --json one object {folder, partners: [...],\n"
           "findings: [{severity, rule, line, where, text}]}.\n"
@@ -110,6 +118,43 @@ static void add_item(char *buf, size_t n, const char *name, const char *value)
                  name ? "=" : "", value);
 }
 
+static const char *sftp_complete_name(partner_sftp_complete c)
+{
+    switch (c) {
+    case PARTNER_SFTP_MARKER: return "marker";
+    case PARTNER_SFTP_RENAME: return "rename";
+    case PARTNER_SFTP_STABLE: break;
+    }
+    return "stable";
+}
+
+/* "sftp://user@host:port pull=FOLDER/PATTERN push=FOLDER" ("-" for no pull or push). */
+static void print_sftp(const partner_sftp *s)
+{
+    printf("sftp sftp://%s@%s:%u pull=", s->user, s->host, s->port);
+    size_t k = strlen(s->pull_folder);
+    if (s->pull)
+        printf("%s%s%s", s->pull_folder, k && s->pull_folder[k - 1] == '/' ? "" : "/",
+               s->pattern);
+    else
+        fputc('-', stdout);
+    printf(" push=%s\n", s->push ? s->push_folder : "-");
+}
+
+/* "email address=A to=T,... [cc=C,...] mailbox=URL|-": the recipients are the partner's
+ * address when the profile names none. */
+static void print_email(const partner_email *e)
+{
+    printf("email address=%s to=", e->address);
+    for (size_t i = 0; i < e->n_to; i++)
+        printf("%s%s", i ? "," : "", e->to[i]);
+    if (!e->n_to)
+        fputs(e->address, stdout);
+    for (size_t i = 0; i < e->n_cc; i++)
+        printf("%s%s", i ? "," : " cc=", e->cc[i]);
+    printf(" mailbox=%s\n", e->mailbox_url[0] ? e->mailbox_url : "-");
+}
+
 static void print_profile(const partner *p)
 {
     char ids[2048] = "", accepts[256] = "", answers[128] = "", approval[64] = "";
@@ -149,8 +194,10 @@ static void print_profile(const partner *p)
                p->outbox[0] ? p->outbox : "-");
     else if (p->channel == PARTNER_CHANNEL_AS2)
         printf("as2 url=%s certificates=%zu\n", p->as2.url, p->as2.n_certs);
-    else if (p->channel == PARTNER_CHANNEL_SFTP || p->channel == PARTNER_CHANNEL_EMAIL)
-        printf("%s\n", channel_name(p));
+    else if (p->channel == PARTNER_CHANNEL_SFTP)
+        print_sftp(&p->sftp);
+    else if (p->channel == PARTNER_CHANNEL_EMAIL)
+        print_email(&p->email);
     else
         printf("-\n");
 }
@@ -176,6 +223,57 @@ static json_t *edifact_json(const partner_edifact *e)
                                                  : json_null());
 }
 
+static json_t *addresses_json(const char (*list)[PARTNER_MAIL_ADDR], size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(list[i]));
+    return a;
+}
+
+/* The channel: its kind, the directory channel's folders, and for SFTP and e-mail what
+ * is reached how (file names of secrets, never their content). */
+static json_t *channel_json(const partner *p)
+{
+    json_t *c = json_pack("{s:s, s:o, s:o}", "kind", channel_name(p),
+                          "inbox", text_or_null(p->inbox), "outbox", text_or_null(p->outbox));
+    if (!c)
+        return NULL;
+    if (p->channel == PARTNER_CHANNEL_SFTP) {
+        const partner_sftp *s = &p->sftp;
+        json_object_set_new(c, "sftp", json_pack(
+            "{s:s, s:i, s:s, s:s, s:o, s:o, s:i, s:i, s:o, s:o}",
+            "host", s->host, "port", (int)s->port, "user", s->user, "hostKey", s->host_key,
+            "privateKeyFile", text_or_null(s->key_file),
+            "passwordFile", text_or_null(s->password_file),
+            "maxConnections", (int)s->max_connections, "timeoutSeconds", (int)s->timeout_s,
+            "pull", s->pull ? json_pack("{s:s, s:s, s:i, s:s, s:o}", "folder", s->pull_folder,
+                                        "pattern", s->pattern, "intervalSeconds",
+                                        (int)s->interval_s, "complete",
+                                        sftp_complete_name(s->complete), "archive",
+                                        text_or_null(s->archive_folder))
+                            : json_null(),
+            "push", s->push ? json_pack("{s:s, s:s}", "folder", s->push_folder, "tempSuffix",
+                                        s->temp_suffix)
+                            : json_null()));
+    } else if (p->channel == PARTNER_CHANNEL_EMAIL) {
+        const partner_email *e = &p->email;
+        json_t *to = e->n_to ? addresses_json(e->to, e->n_to) : json_pack("[s]", e->address);
+        json_object_set_new(c, "email", json_pack(
+            "{s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "address", e->address, "to", to,
+            "cc", addresses_json(e->cc, e->n_cc), "from", text_or_null(e->from),
+            "subjectPrefix", text_or_null(e->subject_prefix),
+            "replyOnFailure", e->reply_on_failure,
+            "mailbox", e->mailbox_url[0]
+                ? json_pack("{s:s, s:s, s:s, s:s, s:b}", "url", e->mailbox_url, "user",
+                            e->mailbox_user, "passwordFile", e->mailbox_password_file,
+                            "done", e->mailbox_done[0] ? e->mailbox_done : "Done",
+                            "loopbackPlain", e->mailbox_loopback_plain)
+                : json_null()));
+    }
+    return c;
+}
+
 static json_t *profile_json(const partner *p)
 {
     json_t *unb = json_array(), *accepts = json_array();
@@ -196,7 +294,7 @@ static json_t *profile_json(const partner *p)
             : json_null());
     }
     return json_pack("{s:s, s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o,"
-                     " s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}}",
+                     " s:o, s:{s:s, s:o, s:o}}",
                      "id", p->id, "name", p->name, "file", p->file,
                      "customer", text_or_null(p->customer),
                      "identifiers", "unb", unb, "gln", text_or_null(p->gln),
@@ -204,8 +302,7 @@ static json_t *profile_json(const partner *p)
                      "apiKeyEnv", text_or_null(p->api_key_kind == PARTNER_KEY_ENV ? p->api_key_ref : ""),
                      "apiKeyFile", text_or_null(p->api_key_kind == PARTNER_KEY_FILE ? p->api_key_ref : ""),
                      "accepts", accepts, "answers", answers,
-                     "channel", "kind", channel_name(p),
-                     "inbox", text_or_null(p->inbox), "outbox", text_or_null(p->outbox),
+                     "channel", channel_json(p),
                      "approval", "policy", partner_approval_name(p->approval),
                      "amount", text_or_null(p->approval_amount),
                      "currency", text_or_null(p->approval_currency));
@@ -310,6 +407,47 @@ static bool check_our_keys(const gateway_config *cfg, time_t now, doc_findings *
     return ok;
 }
 
+/* ---- the channels' secret files --------------------------------------------------- */
+
+/* A file the channel reads a secret from when it connects: not there yet is a warning (the
+ * profile is used, and the channel cannot log in until the file is installed); there but
+ * not a regular file only its owner may read is an error, since the channel refuses it. */
+static void check_secret(doc_findings *f, const partner *p, long line, const char *what,
+                         const char *attribute, const char *path)
+{
+    if (!path[0])
+        return;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            doc_findings_add(f, DOC_WARNING, "CHANNEL-SECRET", line, p->file, "the %s file %s "
+                             "(%s) is not there: the channel cannot log in until it is; put "
+                             "the secret there, mode 600", what, path, attribute);
+        else
+            doc_findings_add(f, DOC_ERROR, "CHANNEL-SECRET", line, p->file, "the %s file %s "
+                             "(%s) cannot be used: %s", what, path, attribute, strerror(errno));
+    } else if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+        doc_findings_add(f, DOC_ERROR, "CHANNEL-SECRET", line, p->file, "the %s file %s (%s) "
+                         "%s, and the channel refuses it: %s", what, path, attribute,
+                         S_ISREG(st.st_mode) ? "may be read by others" : "is not a regular file",
+                         S_ISREG(st.st_mode) ? "make it private with chmod 600"
+                                             : "name the file that holds the secret");
+    }
+}
+
+static void check_channel_secrets(const partner *p, doc_findings *f)
+{
+    if (p->channel == PARTNER_CHANNEL_SFTP) {
+        check_secret(f, p, 0, "SFTP private key", "<sftp><privateKey file>", p->sftp.key_file);
+        check_secret(f, p, 0, "SFTP key passphrase", "<sftp><privateKey passphraseFile>",
+                     p->sftp.passphrase_file);
+        check_secret(f, p, 0, "SFTP password", "<sftp><password file>", p->sftp.password_file);
+    } else if (p->channel == PARTNER_CHANNEL_EMAIL && p->email.mailbox_url[0]) {
+        check_secret(f, p, p->email.line, "mailbox password", "<email><mailbox passwordFile>",
+                     p->email.mailbox_password_file);
+    }
+}
+
 /* ---- the command ----------------------------------------------------------------- */
 
 static int check(const check_opts *o)
@@ -350,9 +488,11 @@ static int check(const check_opts *o)
     if (ps) {
         time_t now = time(NULL);
         bool have_keys = cfg && check_our_keys(cfg, now, &f);
-        for (size_t i = 0; i < partner_set_count(ps); i++)
+        for (size_t i = 0; i < partner_set_count(ps); i++) {
             if (partner_set_at(ps, i)->channel == PARTNER_CHANNEL_AS2)
                 check_as2_partner(partner_set_at(ps, i), cfg, have_keys, now, &f);
+            check_channel_secrets(partner_set_at(ps, i), &f);
+        }
     }
     size_t errors = doc_findings_count(&f, DOC_ERROR) + f.dropped;
     size_t warnings = doc_findings_count(&f, DOC_WARNING);
@@ -385,9 +525,9 @@ static int check(const check_opts *o)
                    errors, errors == 1 ? "" : "s", partner_set_count(ps),
                    partner_set_count(ps) == 1 ? "" : "s");
         else if (warnings)
-            printf("%zu warning%s: act before the dates named; %zu profile%s used\n", warnings,
-                   warnings == 1 ? "" : "s", partner_set_count(ps),
-                   partner_set_count(ps) == 1 ? "" : "s");
+            printf("%zu warning%s: the profiles are used, but see to %s; %zu profile%s used\n",
+                   warnings, warnings == 1 ? "" : "s", warnings == 1 ? "it" : "them",
+                   partner_set_count(ps), partner_set_count(ps) == 1 ? "" : "s");
         status = errors ? 1 : 0;
     }
     if (fflush(stdout) != 0)

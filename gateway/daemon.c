@@ -422,7 +422,12 @@ static bool load_order_settings(gw *g)
         g->mail.user = cfg->smtp_user;
         g->mail.password = cfg->smtp_password_env ? getenv(cfg->smtp_password_env) : NULL;
         g->mail.ca_file = cfg->smtp_ca_file;
-        g->mail.timeout_ms = (long)cfg->smtp_timeout_seconds * 1000;
+        /* A send that outlived the worker's lease could be claimed and sent again by
+         * another worker: the SMTP timeout stays 5 s inside the lease. */
+        long smtp_ms = (long)cfg->smtp_timeout_seconds * 1000;
+        long lease_ms = (long)cfg->lease_seconds * 1000;
+        long cap_ms = lease_ms > 10000 ? lease_ms - 5000 : 5000;
+        g->mail.timeout_ms = smtp_ms < cap_ms ? smtp_ms : cap_ms;
         g->mail.plain_login_loopback = cfg->smtp_plain_login_loopback;
         if (cfg->smtp_password_file) {
             char sentence[640] = "";

@@ -40,6 +40,7 @@ PACKAGES=(
     "time|GNU time, measures peak RSS in benchmarks"
     "python3|benchmark input generator (bench/gen_orders.py) and helper scripts"
     "libxml2-utils|xmllint, validates XML output against XSDs in tests"
+    "jq|reads the gateway's JSON output in the e-mail channel tests"
 )
 
 say() { printf 'install-deps: %s\n' "$*"; }

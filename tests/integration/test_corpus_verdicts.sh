@@ -10,7 +10,7 @@
 #     errors are required);
 #   - every expected warning is reported.
 # Every corpus file must have a verdict, and every verdict a file. JSON is read with node (a
-# dependency of the project; jq is not on fresh machines).
+# dependency of the project).
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"

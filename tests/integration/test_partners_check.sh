@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `gateway partners check` (gateway/cli_partners.c): the demo profiles of samples/partners
-# load (exit 0, one line each: id, name, customer, identifiers, answers, channel); a folder
+# load (exit 0, one line each: id, name, customer, identifiers, answers, channel); the
+# channel examples of samples/channels (SFTP, e-mail) load without errors, with their
+# channels' essentials, and their secret files are checked (missing: a warning; readable by
+# others: an error); a folder
 # with a bad profile gives exit 1 with the file and the line of each finding, and the good
 # profiles still listed; --json is one JSON document with the same; --help, a folder that is
 # not there (exit 2), $GATEWAY_PARTNERS_DIR.
@@ -43,6 +46,63 @@ else
 fi
 is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(p["id"] for p in d["partners"]), len(d["findings"]))' "$TEST_TMP/last.stdout" 2>&1)" \
     "grosshandel-as2 itscope mueller stadtwerke-finanz webshop 0" "samples --json: five partners, no findings"
+
+# --- the channel examples (samples/channels: SFTP and e-mail) -----------------------------
+CHANNELS="$ROOT/samples/channels"
+run_gateway partners check --partners "$CHANNELS"
+is "$RUN_STATUS" 0 "samples/channels: exit 0 (no errors)"
+unlike "$RUN_STDOUT" '^error ' "samples/channels: no error findings"
+is "$(printf '%s\n' "$RUN_STDOUT" | grep -cE '^[a-z-]+ ".* channel (sftp|email) ')" 2 "samples/channels: both example profiles are used"
+like "$RUN_STDOUT" '^grosshandel-sftp "Großhandel Nord GmbH" .* channel sftp sftp://edi-gateway@127\.0\.0\.1:2222 pull=/outgoing/\*\.edi push=/incoming$' \
+    "the SFTP example: kind, user@host:port, the pull folder and pattern, the push folder"
+like "$RUN_STDOUT" '^handwerk-mail "Schreinerei Holzwurm GmbH" customer K-40004 ids unb=HOLZWURM:ZZZ .* answers orderResponse=ordrsp,invoice=xrechnung-ubl .* channel email address=bestellung@holzwurm\.example to=bestellung@holzwurm\.example cc=buchhaltung@holzwurm\.example mailbox=imaps://imap\.haustechnik-sued\.example/INBOX$' \
+    "the e-mail example: kind, address, recipients, copy and its own mailbox"
+
+# A copy two folders down, so that the examples' ../../var/ is under $TEST_TMP: their
+# secret files are missing (warnings), then there (nothing), then readable by others (errors).
+EX="$TEST_TMP/ex/samples/channels"
+mkdir -p "$EX"
+cp "$CHANNELS"/*.xml "$EX/"
+run_gateway partners check --partners "$EX"
+is "$RUN_STATUS" 0 "missing secret files: exit 0 (the profiles are used)"
+like "$RUN_STDOUT" "^warning CHANNEL-SECRET \\($EX/grosshandel-sftp.xml\\): the SFTP private key file $TEST_TMP/ex/var/sftp/grosshandel-sftp.key \\(<sftp><privateKey file>\\) is not there: the channel cannot log in until it is" \
+    "... a warning names the SFTP key file"
+like "$RUN_STDOUT" "^warning CHANNEL-SECRET line [0-9]+ \\($EX/handwerk-mail.xml\\): the mailbox password file $TEST_TMP/ex/var/mail/handwerk-mail.pw \\(<email><mailbox passwordFile>\\) is not there" \
+    "... and the mailbox's password file"
+like "$RUN_STDOUT" '^2 warnings: the profiles are used, but see to them; 2 profiles used$' "... and the verdict"
+mkdir -p "$TEST_TMP/ex/var/sftp" "$TEST_TMP/ex/var/mail"
+printf 'not really a key\n' > "$TEST_TMP/ex/var/sftp/grosshandel-sftp.key"
+printf 'secret\n' > "$TEST_TMP/ex/var/mail/handwerk-mail.pw"
+chmod 600 "$TEST_TMP/ex/var/sftp/grosshandel-sftp.key" "$TEST_TMP/ex/var/mail/handwerk-mail.pw"
+run_gateway partners check --partners "$EX"
+is "$RUN_STATUS" 0 "secret files in place, mode 600: exit 0"
+unlike "$RUN_STDOUT" 'CHANNEL-SECRET' "... no findings"
+is "$(printf '%s\n' "$RUN_STDOUT" | wc -l)" 2 "... two profile lines and nothing else"
+chmod 644 "$TEST_TMP/ex/var/mail/handwerk-mail.pw"
+run_gateway partners check --partners "$EX"
+is "$RUN_STATUS" 1 "a password file others may read: exit 1"
+like "$RUN_STDOUT" "^error CHANNEL-SECRET line [0-9]+ \\($EX/handwerk-mail.xml\\): the mailbox password file $TEST_TMP/ex/var/mail/handwerk-mail.pw \\(<email><mailbox passwordFile>\\) may be read by others, and the channel refuses it: make it private with chmod 600" \
+    "... an error saying what to do"
+
+run_gateway partners check --partners "$EX" --json
+is "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = {p["id"]: p["channel"] for p in d["partners"]}
+s, e = c["grosshandel-sftp"], c["handwerk-mail"]
+print(s["kind"], s["sftp"]["user"], s["sftp"]["host"], s["sftp"]["port"], s["sftp"]["hostKey"][:7],
+      s["sftp"]["pull"]["folder"], s["sftp"]["pull"]["pattern"], s["sftp"]["pull"]["complete"],
+      s["sftp"]["pull"]["archive"], s["sftp"]["push"]["folder"], s["sftp"]["privateKeyFile"].endswith("/var/sftp/grosshandel-sftp.key"))
+print(e["kind"], e["email"]["address"], e["email"]["to"], e["email"]["cc"], e["email"]["replyOnFailure"],
+      e["email"]["mailbox"]["url"], e["email"]["mailbox"]["user"], e["email"]["mailbox"]["done"])
+print([(f["severity"], f["rule"]) for f in d["findings"]])' "$TEST_TMP/last.stdout" 2>&1)" \
+"sftp edi-gateway 127.0.0.1 2222 SHA256: /outgoing *.edi marker /outgoing/archive /incoming True
+email bestellung@holzwurm.example ['bestellung@holzwurm.example'] ['buchhaltung@holzwurm.example'] True imaps://imap.haustechnik-sued.example/INBOX edi-holzwurm Done
+[('error', 'CHANNEL-SECRET')]" "--json: the channels' settings and the finding"
+run_gateway partners check --partners "$SAMPLES" --json
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted({p["id"]: p["channel"]["kind"] for p in d["partners"]}.items()), [k for p in d["partners"] for k in p["channel"] if k in ("sftp", "email")])' "$TEST_TMP/last.stdout" 2>&1)" \
+    "[('grosshandel-as2', 'as2'), ('itscope', 'directory'), ('mueller', 'directory'), ('stadtwerke-finanz', 'directory'), ('webshop', 'none')] []" \
+    "--json: other channels have only their kind and folders"
 
 # --- a folder with a bad profile ---------------------------------------------------------
 BAD="$TEST_TMP/partners"
@@ -143,7 +203,7 @@ like "$RUN_STDOUT" '^soon "AS2 soon" .* channel as2 url=https://as2.soon.example
     "... the profile is listed with its AS2 channel"
 like "$RUN_STDOUT" "^warning AS2-CERT line 7 \\($A/partners/soon.xml\\): the partner's certificate \\(CN = soon-as2\\) in $A/partners/soon.crt expires on [0-9-]+ [0-9:]+ UTC, in (9|10) days: renew it" \
     "... the warning names the certificate, the file, the date and the days left"
-like "$RUN_STDOUT" '^1 warning: act before the dates named; 1 profile used$' "... and a verdict line"
+like "$RUN_STDOUT" '^1 warning: the profiles are used, but see to it; 1 profile used$' "... and a verdict line"
 
 as2_profile old old.crt
 run_gateway partners check --partners "$A/partners"
