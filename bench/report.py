@@ -164,3 +164,107 @@ def e2e_section(path):
 
 if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
     e2e_section(sys.argv[2])
+
+
+def ratio(ours, peer):
+    """Our rate against the peer's: '0.45x the rate'."""
+    return f"{ours / peer:.2f}x the rate" if ours and peer else ""
+
+
+def channels_section(path):
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    if not runs:
+        return
+    r = runs[-1]
+    when = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone.utc)
+    print("\n## Channels: SFTP and e-mail\n")
+    print(f"Run {when:%Y-%m-%dT%H:%MZ}; `ONLY=channels bench/run.sh` repeats this part alone "
+          f"(CH_FILES, CH_MAILS, CH_ROUNDS, CH_TIMEOUT seconds per wait). `bench/channels_bench.py` starts "
+          f"every server on 127.0.0.1 itself and runs `bin/gateway serve` (SQLite, 2 workers) "
+          f"for each channel; the peer does the same work in the same run against the same "
+          f"server. Rates are items per second; peak RSS is the daemon's VmHWM at the end of the "
+          f"phase, a peer's GNU time maximum RSS; the ratio is ours against the peer.\n")
+    print("| channel | who | items | seconds | items/s | median of the rounds | peak RSS | vs peer |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+
+    def row(channel, who, d, peer=None):
+        if not d or not d.get("seconds"):
+            return
+        vs = ""
+        if peer and peer.get("per_s"):
+            vs = ratio(d["per_s"], peer["per_s"])
+            if d.get("rss_kb") and peer.get("rss_kb"):
+                vs += f", {d['rss_kb'] / peer['rss_kb']:.1f}x the memory"
+        rss = f"{d['rss_kb'] / 1024:.1f} MB" if d.get("rss_kb") else ""
+        median = f"{d['median_per_s']:,.0f}" if d.get("median_per_s") else ""
+        print(f"| {channel} | {who} | {d['items']:,} | {d['seconds']:.2f} | {d['per_s']:,.0f} | {median} | "
+              f"{rss} | {vs} |")
+
+    s, mo, mi = r.get("sftp", {}), r.get("mail_out", {}), r.get("mail_in", {})
+    row("SFTP pull", "ours: `gateway serve`, poll every 1 s", s.get("ours"), s.get("peer"))
+    row("SFTP pull", f"OpenSSH `sftp -b` ({s.get('peer_version', '').split(',')[0]})", s.get("peer"))
+    row("mail out (SMTP)", "ours: queued ORDRSP mails, 2 workers", mo.get("ours"), mo.get("peer_per-mail"))
+    row("mail out (SMTP)", "Python smtplib, a connection per mail", mo.get("peer_per-mail"))
+    row("mail out (SMTP)", "Python smtplib, one connection", mo.get("peer_one"))
+    row("mail in (IMAP)", "ours: shared mailbox, poll every 1 s", mi.get("ours"), mi.get("peer"))
+    row("mail in (IMAP)", f"{mi.get('peer_version', 'imaplib')} loop", mi.get("peer"))
+    rounds = len((s.get("ours") or mo.get("ours") or mi.get("ours") or {}).get("rounds", [])) or 1
+    print(f"\nEach figure is the best of {rounds} rounds, ours and the peer taking turns (other work "
+          f"on this machine makes single rounds noisy, fsync above all); the ratio compares the best "
+          f"rounds, peak RSS is the largest.\n")
+
+    def statuses(d):
+        return ", ".join(f"{k}: {v:,}" for k, v in sorted(d.items()))
+
+    if s.get("ours"):
+        o = s["ours"]
+        print(f"- **SFTP pull**: OpenSSH sshd (internal-sftp, key login), one partner with `<pull "
+              f"complete=\"rename\" intervalSeconds=\"1\">`; {s['files']:,} plain-text files of "
+              f"{s['size']:,} bytes per round (no document the gateway reads: each message fails its "
+              f"identification at once, so the pipeline behind the channel costs little) renamed "
+              f"into the folder at once, just after a poll. Seconds: from the next SSH connection "
+              f"(sshd's log) until the folder is empty, every file downloaded, stored (content "
+              f"store with fsync, the message in a durable transaction) and only then removed, in "
+              f"{o['polls']} poll(s); {o['from_drop_s']:.2f} s counted from the drop, waiting for the "
+              f"poll included. Stored: {s.get('stored', 0):,} messages in all rounds; the daemon's "
+              f"CPU: {o['cpu_s']:.1f} s in all. The peer runs `get` of the glob into a local folder "
+              f"(no fsync) and `rm` of the glob in one session, from its connection to its end.")
+    if mo.get("ours"):
+        o = mo["ours"]
+        print(f"- **Mail out**: {mo['mails']:,} ORDRSP messages of the large customer queued "
+              f"while the daemon is stopped (`gateway resend`, {mo['resend_cli_ms']:.0f} ms per "
+              f"call), its channel turned into `<email>`; the daemon starts and sends them through "
+              f"SMTP (libcurl, a connection per mail, MIME built with GMime: text part and the "
+              f"EDIFACT attachment, {mo.get('mail_bytes', 0):,} bytes per mail) to "
+              f"tests/peers/smtp_sink.py (aiosmtpd, each mail written to a file). Seconds: first "
+              f"to last mail the server accepted (the files' times); {o['from_start_s']:.2f} s "
+              f"from the daemon's start. After the last round: {statuses(mo.get('statuses', {}))}; "
+              f"{mo.get('with_attachment', 0):,} mails with their ORDRSP attachment; CPU "
+              f"{o['cpu_s']:.1f} s. The peers send the bytes the server received from us again, "
+              f"with their envelopes, to a fresh server of the same kind.")
+    if mi.get("ours"):
+        o = mi["ours"]
+        print(f"- **Mail in**: Dovecot {mi.get('server', '').split()[0]} (maildir) and one shared "
+              f"mailbox `<imap intervalSeconds=\"1\">`; {mi['mails']:,} mails per round "
+              f"({mi.get('mail_bytes', 0):,} bytes each) from a partner's address, each with an "
+              f"EDIFACT ORDERS attachment (base64), moved into INBOX at once just after a poll. "
+              f"Seconds: from the next IMAP login (Dovecot's log) until every mail is in Done, "
+              f"each fetched, stored whole (content store with fsync, durable transaction), then "
+              f"flagged \\Seen and moved, in {o['polls']} poll(s); {o['from_drop_s']:.2f} s from "
+              f"the drop. "
+              + (f"All of them unpacked into their documents {o['unpacked_s']:.2f} s after the login. "
+                 if o.get("unpacked_s") else "")
+              + f"Mails stored in all rounds: {mi.get('stored', 0):,} ({statuses(mi.get('mail_statuses', {}))}); "
+              f"their documents: {statuses(mi.get('document_statuses', {}))}; seen in Done: "
+              f"{mi.get('seen_in_done', 0):,}; CPU {o['cpu_s']:.1f} s in all. The peer (another "
+              f"account, as many mails) does FETCH BODY.PEEK[], writes the bytes to a file with "
+              f"fsync, STORE \\Seen and UID MOVE Done for each mail on one connection, from its "
+              f"login to its last move.")
+    for where, d in (("", r), ("SFTP: ", s), ("mail out: ", mo), ("mail in: ", mi)):
+        for note in d.get("notes", []):
+            print(f"- **not finished**: {where}{note}")
+
+
+channels_path = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "channels.jsonl")
+if os.path.exists(channels_path):
+    channels_section(channels_path)

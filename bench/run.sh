@@ -9,7 +9,10 @@
 # (20 lines, one per interchange) into the large customer's inbox -> checked, stored ->
 # ORDRSP in its outbox, on SQLite; then E2E_PACED more at half the measured rate. Writes
 # bench/RESULTS.md. `ONLY=e2e bench/run.sh` runs the end-to-end part alone and keeps the
-# other sections from the last full run (bench/data/results.jsonl).
+# other sections from the last full run (bench/data/results.jsonl). Then the SFTP and e-mail
+# channels (bench/channels_bench.py, root only: sshd's account, Dovecot's users): CH_FILES
+# files of 10 KB pulled over SFTP, CH_MAILS mails sent and received, each beside a peer,
+# best of CH_ROUNDS; `ONLY=channels bench/run.sh` runs that part alone (bench/data/channels.jsonl).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -21,6 +24,10 @@ DOCS=${DOCS:-10000}
 E2E_ORDERS=${E2E_ORDERS:-10000}
 E2E_PACED=${E2E_PACED:-1000}
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+CH_FILES=${CH_FILES:-1000}
+CH_MAILS=${CH_MAILS:-1000}
+CH_TIMEOUT=${CH_TIMEOUT:-300}
+CH_ROUNDS=${CH_ROUNDS:-3}
 ONLY=${ONLY:-}
 FORMATS=formats/edifact
 mkdir -p "$DATA"
@@ -46,6 +53,22 @@ e2e() {
         --timeout "$E2E_TIMEOUT" > "$out.e2e"
     mv "$out.e2e" "$e2e_results"
 }
+
+# The SFTP and e-mail channels; bounded by CH_TIMEOUT per wait (the script says what it missed).
+channels() {
+    [ -x bin/gateway ] || { echo "bench: bin/gateway is missing; run make bench" >&2; exit 2; }
+    echo "bench: channels, $CH_FILES files over SFTP, $CH_MAILS mails out and in"
+    python3 bench/channels_bench.py --files "$CH_FILES" --mails "$CH_MAILS" \
+        --rounds "$CH_ROUNDS" --timeout "$CH_TIMEOUT" > "$out.channels"
+    mv "$out.channels" "$DATA/channels.jsonl"
+}
+if [ "$ONLY" = channels ]; then
+    [ -s "$results" ] || { echo "bench: $results is missing; run the whole bench once" >&2; exit 2; }
+    channels
+    python3 bench/report.py "$results" "$e2e_results" > bench/RESULTS.md
+    cat bench/RESULTS.md
+    exit 0
+fi
 
 if [ "$ONLY" = e2e ]; then
     [ -s "$results" ] || { echo "bench: $results is missing; run the whole bench once" >&2; exit 2; }
@@ -98,5 +121,6 @@ for job in "canonical $DATA/order_20.edi" "canonical $DATA/opentrans_20.xml" \
 done
 
 e2e
+channels
 python3 bench/report.py "$results" "$e2e_results" > bench/RESULTS.md
 cat bench/RESULTS.md
