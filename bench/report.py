@@ -268,3 +268,11 @@ def channels_section(path):
 channels_path = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "channels.jsonl")
 if os.path.exists(channels_path):
     channels_section(channels_path)
+
+as2_path = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "as2.json")
+if os.path.exists(as2_path):
+    sys.dont_write_bytecode = True  # no __pycache__ in bench/
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import as2_bench  # noqa: E402  (its markdown() renders the section it measured)
+    print()
+    print(as2_bench.markdown(json.load(open(as2_path))), end="")

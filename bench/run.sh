@@ -13,6 +13,8 @@
 # channels (bench/channels_bench.py, root only: sshd's account, Dovecot's users): CH_FILES
 # files of 10 KB pulled over SFTP, CH_MAILS mails sent and received, each beside a peer,
 # best of CH_ROUNDS; `ONLY=channels bench/run.sh` runs that part alone (bench/data/channels.jsonl).
+# AS2 (bench/as2_bench.py): AS2_MESSAGES signed and encrypted messages received beside npm
+# libas2, and an AS2_BIG_MB MB payload; `ONLY=as2 bench/run.sh` alone (bench/data/as2.json).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,8 @@ CH_FILES=${CH_FILES:-1000}
 CH_MAILS=${CH_MAILS:-1000}
 CH_TIMEOUT=${CH_TIMEOUT:-300}
 CH_ROUNDS=${CH_ROUNDS:-3}
+AS2_MESSAGES=${AS2_MESSAGES:-2000}
+AS2_BIG_MB=${AS2_BIG_MB:-100}
 ONLY=${ONLY:-}
 FORMATS=formats/edifact
 mkdir -p "$DATA"
@@ -62,6 +66,21 @@ channels() {
         --rounds "$CH_ROUNDS" --timeout "$CH_TIMEOUT" > "$out.channels"
     mv "$out.channels" "$DATA/channels.jsonl"
 }
+# AS2: receiving beside npm libas2, and a 100 MB payload between two of our daemons.
+as2() {
+    [ -x bin/gateway ] || { echo "bench: bin/gateway is missing; run make bench" >&2; exit 2; }
+    echo "bench: AS2, $AS2_MESSAGES messages of 10 KB from 8 senders, a $AS2_BIG_MB MB payload"
+    python3 bench/as2_bench.py --messages "$AS2_MESSAGES" --big-mb "$AS2_BIG_MB" > "$out.as2"
+    mv "$out.as2" "$DATA/as2.json"
+}
+if [ "$ONLY" = as2 ]; then
+    [ -s "$results" ] || { echo "bench: $results is missing; run the whole bench once" >&2; exit 2; }
+    as2
+    python3 bench/report.py "$results" "$e2e_results" > bench/RESULTS.md
+    cat bench/RESULTS.md
+    exit 0
+fi
+
 if [ "$ONLY" = channels ]; then
     [ -s "$results" ] || { echo "bench: $results is missing; run the whole bench once" >&2; exit 2; }
     channels
@@ -122,5 +141,6 @@ done
 
 e2e
 channels
+as2
 python3 bench/report.py "$results" "$e2e_results" > bench/RESULTS.md
 cat bench/RESULTS.md
