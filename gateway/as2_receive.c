@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,9 @@ typedef struct {
     const as2_receiver *rx;
     const http_request *rq;
     const partner *who;
+    char *body;                 /* the request body, taken from the server (ours to free);
+                                   NULL once freed: after the layer around it was parsed */
+    size_t body_len;            /* its length, also after it was freed */
     char from[STORE_AS2_ID_MAX], to[STORE_AS2_ID_MAX];
     char message_id[STORE_AS2_MESSAGE_ID_MAX];
     char subject[256];
@@ -212,6 +216,27 @@ static void add_layer(inbound *in, const char *fmt, ...)
 static edi_buf *new_buf(inbound *in)
 {
     return in->n_bufs < sizeof in->bufs / sizeof in->bufs[0] ? &in->bufs[in->n_bufs++] : NULL;
+}
+
+static bool holds(const char *buf, size_t len, const unsigned char *p)
+{
+    uintptr_t a = (uintptr_t)buf, x = (uintptr_t)p;
+    return buf && x >= a && x <= a + len;
+}
+
+/* The buffer that holds `p` (the request body or one of `in`'s) is no longer needed: its
+ * layer was parsed into a CMS structure or inflated, and what follows lives elsewhere. It is
+ * freed at once, so that a large message is not held twice. */
+static void release(inbound *in, const unsigned char *p)
+{
+    if (holds(in->body, in->body_len, p)) {
+        free(in->body);
+        in->body = NULL;
+        return;
+    }
+    for (size_t i = 0; i < in->n_bufs; i++)
+        if (holds(in->bufs[i].p, in->bufs[i].len, p))
+            edi_buf_free(&in->bufs[i]);
 }
 
 /* One MIME entity being unwrapped: in buffer `buf`, with its Content-Type and transfer
@@ -284,6 +309,7 @@ static bool decrypt(inbound *in, const unsigned char *der, size_t len, entity *n
         refuse(in, AS2_DISP_DECRYPTION_FAILED, "The encrypted content cannot be read: %s", why);
         return false;
     }
+    release(in, der);
     const as2_keypair *kp = in->rx->o.keys ? as2_keyring_for_recipient(in->rx->o.keys, cms)
                                            : NULL;
     edi_buf *b = new_buf(in);
@@ -331,6 +357,7 @@ static bool decompress(inbound *in, const unsigned char *der, size_t len, entity
                "decompressed: %s", why);
         return false;
     }
+    release(in, der);
     in->compressed = true;
     add_layer(in, "compressed (zlib%s)", in->is_signed ? ", before signing" : "");
     if (!read_entity(next, b->p ? b->p : "", b->len)) {
@@ -443,9 +470,9 @@ static bool unwrap(inbound *in)
     const http_request *rq = in->rq;
     entity e;
     memset(&e, 0, sizeof e);
-    e.buf = rq->body;
+    e.buf = in->body ? in->body : "";
     e.http = true;
-    e.part.whole = e.part.body = (as2_slice){ 0, rq->body_len };
+    e.part.whole = e.part.body = (as2_slice){ 0, in->body_len };
     e.part.headerless = true;
     char why[512] = "";
     if (as2_mime_content_type(hdr(rq, "Content-Type"), &e.ct, why, sizeof why) != EDI_OK) {
@@ -568,7 +595,7 @@ static edi_result store_raw(inbound *in, char *cid, char *why, size_t why_n)
     }
     ok = ok && edi_buf_append(&b, "\r\n", 2);
     /* The body is not copied next to its headers: a 100 MB message stays 100 MB here. */
-    content_part parts[2] = { { b.p, b.len }, { in->rq->body, in->rq->body_len } };
+    content_part parts[2] = { { b.p, b.len }, { in->body ? in->body : "", in->body_len } };
     edi_result r = ok ? content_store_put_parts(in->rx->o.content, parts, 2, cid, why, why_n)
                       : EDI_E_NOMEM;
     edi_buf_free(&b);
@@ -586,7 +613,7 @@ static void explain(const inbound *in, char *out, size_t n)
         snprintf(out, n, "The AS2 message %.300s from %s to %s was received on %s (%zu bytes; %s). "
                  "Its content \"%s\" (%zu bytes) is stored and will be processed. This receipt "
                  "says that the message arrived intact; it does not say that its content is "
-                 "correct.", in->message_id, in->from, in->to, when, in->rq->body_len,
+                 "correct.", in->message_id, in->from, in->to, when, in->body_len,
                  in->layers[0] ? in->layers : "neither signed nor encrypted", in->filename,
                  in->payload_len);
     else
@@ -706,7 +733,7 @@ static edi_result record(inbound *in, const char *raw_cid, const char *mdn_cid,
         snprintf(m.channel, sizeof m.channel, "%s", AS2_CHANNEL);
         snprintf(m.filename, sizeof m.filename, "as2-request.txt");
         snprintf(m.content_id, sizeof m.content_id, "%s", raw_cid);
-        m.size = (int64_t)in->rq->body_len;
+        m.size = (int64_t)in->body_len;
         snprintf(m.status, sizeof m.status, "%s", STORE_STATUS_FAILED);
         snprintf(m.status_reason, sizeof m.status_reason, "%s: %.560s",
                  as2_disposition_short(in->disp), in->reason);
@@ -824,6 +851,14 @@ static void replay(inbound *in, const store_as2_in *old, http_response *rs)
     edi_buf_free(&mdn);
 }
 
+static void inbound_free(inbound *in)
+{
+    free(in->body);
+    for (size_t i = 0; i < in->n_bufs; i++)
+        edi_buf_free(&in->bufs[i]);
+    free(in);
+}
+
 /* An MDN for a message we sent. */
 static void mdn_arrived(const as2_receiver *rx, const http_request *rq, const char *as2_from,
                         http_response *rs)
@@ -865,6 +900,8 @@ static void handle(void *ctx, const http_request *rq, http_response *rs)
         free(in);
         return;
     }
+    /* The body is ours from here: freed as soon as the layer around it is parsed. */
+    in->body = http_request_take_body(rq, &in->body_len);
     snprintf(in->message_id, sizeof in->message_id, "%s", hdr(rq, "Message-ID"));
     snprintf(in->subject, sizeof in->subject, "%s", hdr(rq, "Subject"));
     in->wants_mdn = http_request_header(rq, "Disposition-Notification-To") != NULL;
@@ -886,28 +923,31 @@ static void handle(void *ctx, const http_request *rq, http_response *rs)
         pthread_mutex_unlock(rx->o.lock);
         if (r == EDI_OK && !strcmp(old.disposition, "processed")) {
             replay(in, &old, rs);
-            free(in);
+            inbound_free(in);
             return;
         }
     }
 
-    if (!in->who)
-        refuse(in, AS2_DISP_UNKNOWN_TRADING_RELATIONSHIP, "No partner profile has the AS2 name "
-               "\"%s\" (<identifiers><as2> with an <as2> channel)", in->from);
-    else if (!ours || strcmp(in->to, ours))
-        refuse(in, AS2_DISP_UNKNOWN_TRADING_RELATIONSHIP, "The message is addressed to \"%s\", "
-               "but our AS2 name towards partner %s is \"%s\"", in->to, in->who->id,
-               ours ? ours : "");
-    else if (!in->message_id[0])
-        refuse(in, AS2_DISP_UNEXPECTED_ERROR, "The message has no Message-ID");
-    else if (unwrap(in))
-        in->disp = AS2_DISP_PROCESSED;
-
-    /* The evidence, the MDN, then the records: all on disk before the MDN leaves. */
+    /* The evidence (the request as received) before the layers are taken off, which frees
+     * the body once it is parsed; then the MDN and the records: all on disk before the MDN
+     * leaves. */
     char raw_cid[CONTENT_ID_SIZE] = "", mdn_cid[CONTENT_ID_SIZE] = "", note[256] = "";
     edi_buf mdn = { 0 };
     size_t body_off = 0;
     edi_result r = store_raw(in, raw_cid, why, sizeof why);
+    if (r == EDI_OK) {
+        if (!in->who)
+            refuse(in, AS2_DISP_UNKNOWN_TRADING_RELATIONSHIP, "No partner profile has the "
+                   "AS2 name \"%s\" (<identifiers><as2> with an <as2> channel)", in->from);
+        else if (!ours || strcmp(in->to, ours))
+            refuse(in, AS2_DISP_UNKNOWN_TRADING_RELATIONSHIP, "The message is addressed to "
+                   "\"%s\", but our AS2 name towards partner %s is \"%s\"", in->to,
+                   in->who->id, ours ? ours : "");
+        else if (!in->message_id[0])
+            refuse(in, AS2_DISP_UNEXPECTED_ERROR, "The message has no Message-ID");
+        else if (unwrap(in))
+            in->disp = AS2_DISP_PROCESSED;
+    }
     if (r == EDI_OK && in->wants_mdn)
         r = build_mdn(in, &mdn, &body_off, note, sizeof note, why, sizeof why);
     if (r == EDI_OK && in->wants_mdn)
@@ -944,9 +984,7 @@ static void handle(void *ctx, const http_request *rq, http_response *rs)
                                       : "refused; see the MDN\n");
     }
     edi_buf_free(&mdn);
-    for (size_t i = 0; i < in->n_bufs; i++)
-        edi_buf_free(&in->bufs[i]);
-    free(in);
+    inbound_free(in);
 }
 
 static size_t body_limit(void *ctx, const http_request *rq)

@@ -168,6 +168,18 @@ const char *http_request_header(const http_request *rq, const char *name)
     return MHD_lookup_connection_value(rq->connection, MHD_HEADER_KIND, name);
 }
 
+char *http_request_take_body(const http_request *rq, size_t *len)
+{
+    upload *up = rq->upload;
+    char *body = up ? up->body : NULL;
+    *len = body ? up->len : 0;
+    if (up) {
+        up->body = NULL;
+        up->len = up->cap = 0;
+    }
+    return body;
+}
+
 void http_respond_json(http_response *rs, unsigned status, json_t *json)
 {
     rs->status = status;
@@ -346,7 +358,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     http_request rq = {
         .method = method, .path = url, .rest = url + r->prefix_len,
         .body = up->body ? up->body : "", .body_len = up->len,
-        .api_key = api_key_of(c), .connection = c,
+        .api_key = api_key_of(c), .connection = c, .upload = up,
     };
     char principal[128] = "";
     if (r->needs_key) {

@@ -29,7 +29,15 @@ typedef struct {
     const char *principal;     /* who the auth hook says the key belongs to; NULL for
                                   routes without a key */
     void *connection;          /* for http_request_arg */
+    void *upload;              /* for http_request_take_body; NULL in the body-limit hook */
 } http_request;
+
+/* Take the request's body away from the server: the caller owns it from now on (free() it;
+ * NUL-terminated, *len gets its length) and the server will not keep or free it, so a large
+ * body can be freed as soon as the handler no longer needs it. rq->body still points at it:
+ * it must not be used once the caller has freed it. NULL (and *len 0) when there is no body
+ * or it was taken already. */
+char *http_request_take_body(const http_request *rq, size_t *len);
 
 /* A query argument of the request (?name=value), or NULL. */
 const char *http_request_arg(const http_request *rq, const char *name);
