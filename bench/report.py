@@ -118,7 +118,7 @@ def e2e_section(path):
     print("\n## The gateway end to end: EDIFACT orders in, ORDRSP out (SQLite)\n")
     print(f"Run {when:%Y-%m-%dT%H:%MZ}; `ONLY=e2e bench/run.sh` repeats this part alone "
           f"(E2E_ORDERS, E2E_PACED, E2E_TIMEOUT seconds per phase).\n")
-    print(f"`bench/e2e_bench.py` starts `bin/gateway serve` on SQLite (WAL, synchronous=FULL) in a "
+    print(f"`bench/e2e_bench.py` starts `bin/gateway serve` on SQLite (WAL; durable commits for the inbox and for every answer sent, relaxed ones for the steps between: docs/ARCHITECTURE.md, \"The store\") in a "
           f"fresh folder with the large customer's profile (samples/partners/mueller.xml: CONTRL "
           f"and an EANCOM ORDRSP for each order), `<orders/>`, {r['workers']} workers and inbox "
           f"polls every {r['poll_ms']} ms (a file is taken when two polls agree on it). Master "
