@@ -182,7 +182,8 @@ from smtp_sink import Sink
 from aiosmtpd.smtp import SMTP
 async def main(folder, port):
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Sink(folder), hostname="demo.localhost"),
+    sink = Sink(folder)  # one for every connection: it numbers the mails
+    server = await loop.create_server(lambda: SMTP(sink, hostname="demo.localhost"),
                                       host="127.0.0.1", port=port)
     stop = asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT):
