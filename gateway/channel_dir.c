@@ -62,7 +62,7 @@ static bool fsync_dir(const char *dir)
 }
 
 /* A file name as the store keeps it: control characters become '_', cut to fit. */
-static void sanitize(const char *name, char *out, size_t n)
+void channel_file_name(const char *name, char *out, size_t n)
 {
     size_t k = 0;
     for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p && k + 1 < n; p++)
@@ -70,25 +70,33 @@ static void sanitize(const char *name, char *out, size_t n)
     out[k] = '\0';
 }
 
+edi_result channel_record_received(store *s, const char *channel, const char *partner,
+                                   const char *filename, const char *content_id, size_t len,
+                                   store_id *id, char *why, size_t why_n)
+{
+    store_message m;
+    memset(&m, 0, sizeof m);
+    memcpy(m.content_id, content_id, CONTENT_ID_SIZE);
+    m.direction = STORE_IN;
+    snprintf(m.partner, sizeof m.partner, "%s", partner ? partner : "");
+    snprintf(m.channel, sizeof m.channel, "%s", channel);
+    channel_file_name(filename, m.filename, sizeof m.filename);
+    m.size = (int64_t)len;
+    snprintf(m.status, sizeof m.status, "%s", STORE_STATUS_RECEIVED);
+    return store_message_insert(s, &m, "identify", id, why, why_n);
+}
+
 edi_result channel_receive_fd(store *s, content_store *cs, const char *channel,
                               const char *partner, const char *filename, int fd, size_t max,
                               store_id *id, char *content_id, char *why, size_t why_n)
 {
-    store_message m;
-    memset(&m, 0, sizeof m);
+    char cid[CONTENT_ID_SIZE];
     size_t len = 0;
-    edi_result r = content_store_put_fd(cs, fd, max, m.content_id, &len, why, why_n);
-    if (r != EDI_OK)
-        return r;
-    m.direction = STORE_IN;
-    snprintf(m.partner, sizeof m.partner, "%s", partner ? partner : "");
-    snprintf(m.channel, sizeof m.channel, "%s", channel);
-    sanitize(filename, m.filename, sizeof m.filename);
-    m.size = (int64_t)len;
-    snprintf(m.status, sizeof m.status, "%s", STORE_STATUS_RECEIVED);
-    r = store_message_insert(s, &m, "identify", id, why, why_n);
+    edi_result r = content_store_put_fd(cs, fd, max, cid, &len, why, why_n);
+    if (r == EDI_OK)
+        r = channel_record_received(s, channel, partner, filename, cid, len, id, why, why_n);
     if (r == EDI_OK && content_id)
-        memcpy(content_id, m.content_id, CONTENT_ID_SIZE);
+        memcpy(content_id, cid, CONTENT_ID_SIZE);
     return r;
 }
 
@@ -97,20 +105,12 @@ edi_result channel_receive_buf(store *s, content_store *cs, const char *channel,
                                size_t len, store_id *id, char *content_id, char *why,
                                size_t why_n)
 {
-    store_message m;
-    memset(&m, 0, sizeof m);
-    edi_result r = content_store_put(cs, data, len, m.content_id, why, why_n);
-    if (r != EDI_OK)
-        return r;
-    m.direction = STORE_IN;
-    snprintf(m.partner, sizeof m.partner, "%s", partner ? partner : "");
-    snprintf(m.channel, sizeof m.channel, "%s", channel);
-    sanitize(filename, m.filename, sizeof m.filename);
-    m.size = (int64_t)len;
-    snprintf(m.status, sizeof m.status, "%s", STORE_STATUS_RECEIVED);
-    r = store_message_insert(s, &m, "identify", id, why, why_n);
+    char cid[CONTENT_ID_SIZE];
+    edi_result r = content_store_put(cs, data, len, cid, why, why_n);
+    if (r == EDI_OK)
+        r = channel_record_received(s, channel, partner, filename, cid, len, id, why, why_n);
     if (r == EDI_OK && content_id)
-        memcpy(content_id, m.content_id, CONTENT_ID_SIZE);
+        memcpy(content_id, cid, CONTENT_ID_SIZE);
     return r;
 }
 
@@ -356,7 +356,7 @@ static edi_result take(channel_inbox *in, inbox_entry *e, store *s, content_stor
     }
     char cid[CONTENT_ID_SIZE] = "";
     char name[256];
-    sanitize(e->name, name, sizeof name);
+    channel_file_name(e->name, name, sizeof name);
     store_id id = 0;
     edi_result r = EDI_OK;
     if (e->preexisting) {

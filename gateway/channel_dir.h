@@ -35,6 +35,16 @@ edi_result channel_receive_buf(store *s, content_store *cs, const char *channel,
                                size_t len, store_id *id, char *content_id, char *why,
                                size_t why_n);
 
+/* What both share and channels that store the payload themselves use: the message for a
+ * payload already in the content store (`content_id`, `len` bytes), as above, in the
+ * caller's transaction when it has begun one. */
+edi_result channel_record_received(store *s, const char *channel, const char *partner,
+                                   const char *filename, const char *content_id, size_t len,
+                                   store_id *id, char *why, size_t why_n);
+
+/* The name a received file is kept under: control characters and '/' become '_'. */
+void channel_file_name(const char *name, char *out, size_t n);
+
 /* An inbox: one folder, watched by repeated calls of channel_inbox_poll from one thread. */
 typedef struct channel_inbox channel_inbox;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "channel_dir.h"
 #include "imap_client.h"
 #include "mail_unpack.h"
 #include "mailer.h"
@@ -165,12 +166,8 @@ static edi_result store_mail(mailbox *b, store *s, content_store *cs, const edi_
             return EDI_OK;
         }
     }
-    m.direction = STORE_IN;
-    snprintf(m.partner, sizeof m.partner, "%s", b->partner);
-    snprintf(m.channel, sizeof m.channel, "email");
-    mail_filename(raw, uid, m.filename, sizeof m.filename);
-    m.size = (int64_t)raw->len;
-    snprintf(m.status, sizeof m.status, "%s", STORE_STATUS_RECEIVED);
+    char name[sizeof m.filename];
+    mail_filename(raw, uid, name, sizeof name);
     char mid[MAIL_ID_MAX] = "", from[200] = "", detail[1024];
     mail_unpack_header(raw->p, raw->len, "Message-ID", false, mid, sizeof mid);
     mail_unpack_header(raw->p, raw->len, "From", true, from, sizeof from);
@@ -179,7 +176,8 @@ static edi_result store_mail(mailbox *b, store *s, content_store *cs, const edi_
     r = store_begin(s, why, why_n);
     if (r != EDI_OK)
         return r;
-    r = store_message_insert(s, &m, "identify", id, why, why_n);
+    r = channel_record_received(s, "email", b->partner, name, m.content_id, raw->len, id, why,
+                                why_n);
     if (r == EDI_OK)
         r = store_history_add(s, *id, "mailbox", "email-poller", detail, why, why_n);
     if (r == EDI_OK)

@@ -218,16 +218,6 @@ static void problem(poll_notes *notes, const char *fmt, ...)
         notes->nomem = true;
 }
 
-/* A file name as the store keeps it (channel_receive_fd's rule): control characters and
- * '/' become '_'. */
-static void stored_name(const char *name, char *out, size_t n)
-{
-    size_t k = 0;
-    for (const unsigned char *c = (const unsigned char *)name; *c && k + 1 < n; c++)
-        out[k++] = (*c < 0x20 || *c == 0x7f || *c == '/') ? '_' : (char)*c;
-    out[k] = '\0';
-}
-
 typedef struct {
     const char *filename;
     const char *content_id;
@@ -382,26 +372,20 @@ static edi_result take_file(channel_sftp_puller *pl, sftp_conn *c, store *s, con
         return r == EDI_E_NOMEM ? r : EDI_OK;
     }
     char name[256], cid[CONTENT_ID_SIZE] = "";
-    stored_name(e->name, name, sizeof name);
+    channel_file_name(e->name, name, sizeof name);
     store_id id = 0;
-    r = EDI_OK;
-    if (there_at_first(pl, e)) {
-        if (lseek(fd, 0, SEEK_SET) != 0)
-            r = EDI_E_IO;
-        else
-            r = content_store_put_fd(cs, fd, pl->max_bytes, cid, NULL, why, why_n);
-        if (r == EDI_OK)
-            r = find_stored(s, pl->p->id, name, cid, e->mtime, &id, why, why_n);
+    /* The payload is stored once; a file that was there before a crash may have been
+     * received already (same name and bytes), and then it is only removed. */
+    if (lseek(fd, 0, SEEK_SET) != 0) {
+        edi_say(why, why_n, "the downloaded %s cannot be read back: %s", path, strerror(errno));
+        r = EDI_E_IO;
+    } else {
+        r = content_store_put_fd(cs, fd, pl->max_bytes, cid, NULL, why, why_n);
     }
+    if (r == EDI_OK && there_at_first(pl, e))
+        r = find_stored(s, pl->p->id, name, cid, e->mtime, &id, why, why_n);
     if (r == EDI_OK && !id) {
-        if (lseek(fd, 0, SEEK_SET) != 0) {
-            edi_say(why, why_n, "the downloaded %s cannot be read back: %s", path,
-                    strerror(errno));
-            r = EDI_E_IO;
-        } else {
-            r = channel_receive_fd(s, cs, "sftp", pl->p->id, name, fd, pl->max_bytes, &id,
-                                   NULL, why, why_n);
-        }
+        r = channel_record_received(s, "sftp", pl->p->id, name, cid, len, &id, why, why_n);
         if (r == EDI_OK && taken)
             (*taken)++;
     }
