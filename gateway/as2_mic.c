@@ -180,40 +180,17 @@ bool as2_mic_parse(const char *value, char *b64, size_t b64_n, as2_mic_alg *alg)
     return true;
 }
 
-/* Decode base64 (white space ignored) into out; the decoded length or -1. */
-static int b64_raw(const char *s, unsigned char *out, size_t out_n)
-{
-    char clean[AS2_MIC_B64_MAX + 8];
-    size_t k = 0;
-    for (; *s; s++) {
-        if (isspace((unsigned char)*s))
-            continue;
-        if (k + 1 >= sizeof clean)
-            return -1;
-        clean[k++] = *s;
-    }
-    while (k % 4 != 0) {          /* padding left out */
-        if (k + 1 >= sizeof clean)
-            return -1;
-        clean[k++] = '=';
-    }
-    clean[k] = '\0';
-    if (k == 0 || out_n < k / 4 * 3)
-        return -1;
-    int n = EVP_DecodeBlock(out, (const unsigned char *)clean, (int)k);
-    if (n < 0)
-        return -1;
-    for (size_t i = k; i > 0 && clean[i - 1] == '='; i--)
-        n--;
-    return n;
-}
-
 bool as2_mic_equal(const char *b64_a, as2_mic_alg alg_a, const char *b64_b, as2_mic_alg alg_b)
 {
     if (alg_a != alg_b || alg_a == AS2_MIC_NONE || !b64_a || !b64_b)
         return false;
-    unsigned char a[AS2_MIC_B64_MAX], b[AS2_MIC_B64_MAX];
-    int na = b64_raw(b64_a, a, sizeof a), nb = b64_raw(b64_b, b, sizeof b);
-    return na > 0 && na == nb && (size_t)na == as2_mic_alg_size(alg_a) &&
-           memcmp(a, b, (size_t)na) == 0;
+    /* Compared as bytes: the two texts may differ in line breaks or padding. */
+    edi_buf a = { 0 }, b = { 0 };
+    size_t size = as2_mic_alg_size(alg_a);
+    bool equal = as2_mime_base64_decode(b64_a, strlen(b64_a), &a, NULL, 0) == EDI_OK &&
+                 as2_mime_base64_decode(b64_b, strlen(b64_b), &b, NULL, 0) == EDI_OK &&
+                 a.len == size && b.len == size && memcmp(a.p, b.p, size) == 0;
+    edi_buf_free(&a);
+    edi_buf_free(&b);
+    return equal;
 }
