@@ -56,18 +56,6 @@ static sqlite3_stmt *q(store *s, int which, char *why, size_t why_n)
     return store_sqlite_stmt(s, SLOTS_AS2_OUT + which, sql[which], why, why_n);
 }
 
-static edi_result fail_db(store *s, const char *what, char *why, size_t why_n)
-{
-    int ext = sqlite3_extended_errcode(store_sqlite_db(s));
-    edi_say(why, why_n, "%s failed in the database %s: %s", what, store_sqlite_path(s),
-            sqlite3_errmsg(store_sqlite_db(s)));
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return EDI_E_CONFLICT;
-    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-        return EDI_E_NOT_FOUND;
-    return EDI_E_STORE;
-}
-
 static void col(sqlite3_stmt *st, int i, char *field, size_t size)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
@@ -108,7 +96,7 @@ static edi_result one_row(store *s, sqlite3_stmt *st, const char *what, store_as
         edi_say(why, why_n, "no AS2 message sent is recorded for %s", what);
         r = EDI_E_NOT_FOUND;
     } else
-        r = fail_db(s, "reading an AS2 message sent", why, why_n);
+        r = store_sqlite_fail(s, "reading an AS2 message sent", why, why_n);
     store_sqlite_done(st);
     return r;
 }
@@ -192,7 +180,7 @@ edi_result store_as2_out_record(store *s, const store_as2_out *row, char *why, s
             return store_sqlite_op_end(s, own, EDI_E_STORE, why, why_n);
         bind_row(st, row);
         if (sqlite3_step(st) != SQLITE_DONE)
-            r = fail_db(s, "recording an AS2 retry", why, why_n);
+            r = store_sqlite_fail(s, "recording an AS2 retry", why, why_n);
         changes = sqlite3_changes(store_sqlite_db(s));
         store_sqlite_done(st);
     }
@@ -202,7 +190,7 @@ edi_result store_as2_out_record(store *s, const store_as2_out *row, char *why, s
             return store_sqlite_op_end(s, own, EDI_E_STORE, why, why_n);
         bind_row(st, row);
         if (sqlite3_step(st) != SQLITE_DONE)
-            r = fail_db(s, "recording an AS2 message sent", why, why_n);
+            r = store_sqlite_fail(s, "recording an AS2 message sent", why, why_n);
         store_sqlite_done(st);
     }
     return store_sqlite_op_end(s, own, r, why, why_n);
@@ -241,7 +229,7 @@ edi_result store_as2_out_set_state(store *s, const char *as2_message_id, const c
     sqlite3_bind_int64(st, 6, deadline_ms);
     int changes = 0;
     if (sqlite3_step(st) != SQLITE_DONE)
-        r = fail_db(s, "changing the MDN state of an AS2 message sent", why, why_n);
+        r = store_sqlite_fail(s, "changing the MDN state of an AS2 message sent", why, why_n);
     else
         changes = sqlite3_changes(store_sqlite_db(s));
     store_sqlite_done(st);
@@ -288,7 +276,7 @@ edi_result store_as2_out_overdue(store *s, int64_t now_ms, size_t limit,
     while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
         read_row(st, &rows[n++]);
     if (n < limit && rc != SQLITE_DONE)
-        r = fail_db(s, "listing overdue AS2 messages", why, why_n);
+        r = store_sqlite_fail(s, "listing overdue AS2 messages", why, why_n);
     store_sqlite_done(st);
     for (size_t i = 0; r == EDI_OK && i < n; i++)
         if (each(ctx, &rows[i]))

@@ -903,14 +903,7 @@ static edi_result list(store *s, int which, const char *param, size_t size,
     if (param)
         bind(st, 1, param);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail(s, "listing master data", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing master data", &r, why, why_n)) {
         row(st, rec);
         if (each(ctx, rec) != 0)
             break;
@@ -1419,14 +1412,7 @@ static edi_result exposure_by_items(store *s, const md_customer *c, store_id exc
     sqlite3_bind_int64(st, 2, except_message);
     decimal sum = { 0, 0 };
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail(s, "reading credit items", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "reading credit items", &r, why, why_n)) {
         const char *kind = (const char *)sqlite3_column_text(st, 0);
         const char *ref = (const char *)sqlite3_column_text(st, 1);
         const char *text = (const char *)sqlite3_column_text(st, 2);

@@ -128,18 +128,6 @@ static sqlite3_stmt *q(store *s, int which, char *why, size_t why_n)
     return store_sqlite_stmt(s, STORE_SQLITE_SLOTS_ORDERS + which, sql[which], why, why_n);
 }
 
-static edi_result fail_db(store *s, const char *what, char *why, size_t why_n)
-{
-    int ext = sqlite3_extended_errcode(store_sqlite_db(s));
-    edi_say(why, why_n, "%s failed in the database %s: %s", what, store_sqlite_path(s),
-            sqlite3_errmsg(store_sqlite_db(s)));
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return EDI_E_CONFLICT;
-    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-        return EDI_E_NOT_FOUND;
-    return EDI_E_STORE;
-}
-
 static void text(sqlite3_stmt *st, int i, const char *v)
 {
     sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
@@ -173,7 +161,7 @@ static edi_result run(store *s, sqlite3_stmt *st, const char *what, int *changes
                       size_t why_n)
 {
     int rc = sqlite3_step(st);
-    edi_result r = rc == SQLITE_DONE ? EDI_OK : fail_db(s, what, why, why_n);
+    edi_result r = rc == SQLITE_DONE ? EDI_OK : store_sqlite_fail(s, what, why, why_n);
     if (changes)
         *changes = sqlite3_changes(store_sqlite_db(s));
     store_sqlite_done(st);
@@ -222,7 +210,7 @@ edi_result store_order_insert(store *s, const store_order *o, store_id *id, bool
             if (sqlite3_step(st) == SQLITE_ROW)
                 *id = sqlite3_column_int64(st, 0);
             else
-                r = fail_db(s, "finding an order", why, why_n);
+                r = store_sqlite_fail(s, "finding an order", why, why_n);
             store_sqlite_done(st);
         }
     }
@@ -263,7 +251,7 @@ edi_result store_order_get(store *s, store_id id, store_order *out, char *why, s
         edi_say(why, why_n, "there is no order %lld", (long long)id);
         r = EDI_E_NOT_FOUND;
     } else {
-        r = fail_db(s, "reading an order", why, why_n);
+        r = store_sqlite_fail(s, "reading an order", why, why_n);
     }
     store_sqlite_done(st);
     return r;
@@ -283,14 +271,7 @@ edi_result store_order_list_message(store *s, store_id message_id,
     }
     sqlite3_bind_int64(st, 1, message_id);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing orders", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing orders", &r, why, why_n)) {
         row_order(st, o);
         if (each(ctx, o) != 0)
             break;
@@ -325,14 +306,7 @@ edi_result store_order_list(store *s, const store_order_filter *f,
     sqlite3_bind_int64(st, 4, f->before > 0 ? f->before : 0);
     sqlite3_bind_int64(st, 5, f->limit ? (sqlite3_int64)f->limit : 100);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing orders", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing orders", &r, why, why_n)) {
         row_order(st, o);
         if (each(ctx, o) != 0)
             break;
@@ -420,14 +394,7 @@ edi_result store_order_event_list(store *s, store_id order_id,
     }
     sqlite3_bind_int64(st, 1, order_id);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing order events", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing order events", &r, why, why_n)) {
         memset(e, 0, sizeof *e);
         e->id = sqlite3_column_int64(st, 0);
         e->order_id = sqlite3_column_int64(st, 1);
@@ -528,7 +495,7 @@ static edi_result one_approval(store *s, sqlite3_stmt *st, approval *out, const 
         edi_say(why, why_n, "there is no approval %s", what);
         r = EDI_E_NOT_FOUND;
     } else {
-        r = fail_db(s, "reading an approval", why, why_n);
+        r = store_sqlite_fail(s, "reading an approval", why, why_n);
     }
     store_sqlite_done(st);
     return r;
@@ -567,14 +534,7 @@ edi_result store_approval_list_pending(store *s, int64_t until,
     }
     sqlite3_bind_int64(st, 1, until);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing approvals", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing approvals", &r, why, why_n)) {
         row_approval(st, a);
         if (each(ctx, a) != 0)
             break;
@@ -610,7 +570,7 @@ edi_result store_approval_request_exists(store *s, const char *approval_id, cons
     int rc = sqlite3_step(st);
     edi_result r = rc == SQLITE_ROW || rc == SQLITE_DONE
                        ? EDI_OK
-                       : fail_db(s, "reading approval requests", why, why_n);
+                       : store_sqlite_fail(s, "reading approval requests", why, why_n);
     *asked = rc == SQLITE_ROW;
     store_sqlite_done(st);
     return r;
@@ -637,7 +597,7 @@ edi_result store_customer_approval_policy(store *s, const char *customer_id, app
         edi_say(why, why_n, "there is no customer %s", customer_id);
         r = EDI_E_NOT_FOUND;
     } else {
-        r = fail_db(s, "reading a customer's approval policy", why, why_n);
+        r = store_sqlite_fail(s, "reading a customer's approval policy", why, why_n);
     }
     store_sqlite_done(st);
     return r;
@@ -692,14 +652,7 @@ edi_result store_customer_approval_users(store *s, const char *customer_id, appr
     *n = 0;
     text(st, 1, customer_id);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing a customer's users", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing a customer's users", &r, why, why_n)) {
         if (*n < max)
             row_user(st, &out[(*n)++], NULL);
     }
@@ -722,7 +675,7 @@ edi_result store_user_as_approver(store *s, const char *user_id, approval_user *
         edi_say(why, why_n, "there is no user %s", user_id);
         r = EDI_E_NOT_FOUND;
     } else {
-        r = fail_db(s, "reading a user", why, why_n);
+        r = store_sqlite_fail(s, "reading a user", why, why_n);
     }
     store_sqlite_done(st);
     return r;
@@ -776,7 +729,7 @@ edi_result store_mail_envelope_get(store *s, store_id message_id, char *from, ch
                 (long long)message_id);
         r = EDI_E_NOT_FOUND;
     } else {
-        r = fail_db(s, "reading a mail envelope", why, why_n);
+        r = store_sqlite_fail(s, "reading a mail envelope", why, why_n);
     }
     store_sqlite_done(st);
     return r;
@@ -834,7 +787,7 @@ edi_result store_invoice_number_next(store *s, int year, int64_t *number, char *
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_DONE)
-        r = fail_db(s, "taking an invoice number", why, why_n);
+        r = store_sqlite_fail(s, "taking an invoice number", why, why_n);
     store_sqlite_done(st);
     return store_sqlite_op_end(s, own, r, why, why_n);
 }
@@ -876,7 +829,7 @@ edi_result store_order_document_insert(store *s, const store_order_document *d, 
             if (sqlite3_step(st) == SQLITE_ROW)
                 *id = sqlite3_column_int64(st, 0);
             else
-                r = fail_db(s, "finding an order document", why, why_n);
+                r = store_sqlite_fail(s, "finding an order document", why, why_n);
             store_sqlite_done(st);
         }
     }
@@ -903,14 +856,7 @@ static edi_result list_documents(store *s, int which, store_id key,
     }
     sqlite3_bind_int64(st, 1, key);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing order documents", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing order documents", &r, why, why_n)) {
         memset(d, 0, sizeof *d);
         d->id = sqlite3_column_int64(st, 0);
         d->order_id = sqlite3_column_int64(st, 1);
@@ -979,14 +925,7 @@ edi_result store_message_children(store *s, store_id parent_id,
     store_id *ids = NULL;
     edi_result r = EDI_OK;
     sqlite3_bind_int64(st, 1, parent_id);
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = fail_db(s, "listing a message's related messages", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing a message's related messages", &r, why, why_n)) {
         if (n == cap) {
             size_t c = cap ? cap * 2 : 8;
             store_id *grown = realloc(ids, c * sizeof *grown);

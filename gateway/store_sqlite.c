@@ -699,6 +699,28 @@ void store_sqlite_done(sqlite3_stmt *st)
     done(st);
 }
 
+bool store_sqlite_row(store *s, sqlite3_stmt *st, const char *what, edi_result *r, char *why,
+                      size_t why_n)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc != SQLITE_DONE)
+        *r = db_fail(s, what, why, why_n);
+    return false;
+}
+
+edi_result store_sqlite_fail(store *s, const char *what, char *why, size_t why_n)
+{
+    int ext = sqlite3_extended_errcode(s->db);
+    edi_say(why, why_n, "%s failed in the database %s: %s", what, s->path, sqlite3_errmsg(s->db));
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return EDI_E_CONFLICT;
+    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return EDI_E_NOT_FOUND;
+    return EDI_E_STORE;
+}
+
 edi_result store_sqlite_op_begin(store *s, bool *own, char *why, size_t why_n)
 {
     return op_begin(s, own, why, why_n);
@@ -1122,14 +1144,7 @@ edi_result store_message_list(store *s, const store_message_filter *f,
         edi_say(why, why_n, "out of memory listing messages");
         return EDI_E_NOMEM;
     }
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = db_fail(s, "listing messages", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing messages", &r, why, why_n)) {
         row_to_message(st, m);
         if (each(ctx, m) != 0)
             break;
@@ -1174,14 +1189,7 @@ edi_result store_history_list(store *s, store_id message_id,
     }
     sqlite3_bind_int64(st, 1, message_id);
     edi_result r = EDI_OK;
-    for (;;) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            r = db_fail(s, "listing a history", why, why_n);
-            break;
-        }
+    while (store_sqlite_row(s, st, "listing a history", &r, why, why_n)) {
         memset(e, 0, sizeof *e);
         e->id = sqlite3_column_int64(st, 0);
         e->message_id = sqlite3_column_int64(st, 1);

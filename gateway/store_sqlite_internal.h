@@ -29,6 +29,16 @@ const char *store_sqlite_path(store *s);
 sqlite3_stmt *store_sqlite_stmt(store *s, int slot, const char *sql, char *why, size_t why_n);
 void store_sqlite_done(sqlite3_stmt *st);
 
+/* The next row of a listing `st`: true with one; false at its end (*r untouched) or when the
+ * step fails (*r the error, `why` a sentence naming `what`, "listing order events"). */
+bool store_sqlite_row(store *s, sqlite3_stmt *st, const char *what, edi_result *r, char *why,
+                      size_t why_n);
+
+/* The result and sentence for a failed statement of `what`: a unique or primary key
+ * conflict is EDI_E_CONFLICT, a row referred to that is missing EDI_E_NOT_FOUND, anything
+ * else EDI_E_STORE; `why` says "<what> failed in the database <path>: <SQLite's words>". */
+edi_result store_sqlite_fail(store *s, const char *what, char *why, size_t why_n);
+
 /* Its own BEGIN IMMEDIATE transaction (*own = true) or a savepoint in the caller's; end it
  * with store_sqlite_op_end, which commits or releases on EDI_OK and rolls back otherwise,
  * and returns the outcome. */
